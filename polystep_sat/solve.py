@@ -1,0 +1,109 @@
+"""``solve``: the front door, like ``scipy.optimize.minimize(method=...)``."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backend import get_array_module
+from .context import SearchContext
+from .formula import as_formula
+from .methods import DEFAULT_METHOD, get_method
+from .result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE, Result
+from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify
+
+# Share of the time limit the SAT call on the hard clauses may use.
+HARD_CHECK_SHARE = 0.25
+
+
+def _validate(time_limit, seed, backend):
+    if time_limit is not None and not (time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    get_array_module(backend)  # raises a clear error if the backend cannot run
+
+
+def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0, seed: int | None = 0,
+          backend: str = "numpy", compute_optimum: bool = False, on_improve=None, stop_event=None,
+          progress=None, **options) -> Result:
+    """Solve a MaxSAT instance and return a verified :class:`Result`.
+
+    Parameters
+    ----------
+    cnf : a path to a DIMACS CNF/WCNF file (optionally .gz/.bz2/.xz), a
+        :class:`Formula`, a list of clauses, or a PySAT ``CNF``/``WCNF``.
+    method : "polystep" (default), "walksat", "openai-es", "cma-es", "random"
+        or "exact" (PySAT's RC2; small instances only).
+    time_limit : seconds of search (None: until the method stops by itself).
+    seed : makes the run reproducible on the CPU backend.
+    backend : "numpy" or "cupy".
+    compute_optimum : also compute the exact optimum with RC2 (small
+        instances) and report it in ``Result.optimum`` / ``Result.gap``.
+    on_improve : ``callable(assignment, cost, hard_unsat)`` on each improvement.
+    stop_event : a ``threading.Event`` that ends the search early when set.
+    options : passed to the method.
+    """
+    run, complete = get_method(method)
+    _validate(time_limit, seed, backend)
+    t0 = time.perf_counter()
+    formula = as_formula(cnf)
+    timings = {"parse": time.perf_counter() - t0}
+
+    ctx = SearchContext(formula.n_vars, time_limit=time_limit, seed=seed, backend=backend,
+                        on_improve=on_improve, stop_event=stop_event, progress=progress)
+    infeasible = False
+    if formula.is_partial:
+        with ctx.phase("hard_check"):
+            budget = None if time_limit is None else max(0.05, HARD_CHECK_SHARE * time_limit)
+            feasible, a0 = hard_clauses_satisfiable(formula, budget)
+        if feasible is False:
+            infeasible = True
+        elif feasible:
+            ev = evaluate(formula, a0)
+            ctx.initial_assignment = a0
+            ctx.report(a0, ev.n_hard_unsat, ev.cost)
+
+    finished = False
+    if not infeasible and formula.n_vars > 0:
+        with ctx.phase("search"):
+            run(formula, ctx, **options)
+        finished = ctx.info.get("finished", not ctx.should_stop())
+    if formula.n_vars == 0 and not infeasible:
+        ctx.report(np.zeros(0, dtype=bool), *_key(evaluate(formula, np.zeros(0, dtype=bool))))
+
+    return _finish(formula, ctx, method, complete and finished, infeasible, timings, compute_optimum)
+
+
+def _key(ev):
+    return ev.n_hard_unsat, ev.cost
+
+
+def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum) -> Result:
+    timings.update(ctx.timings)
+    common = dict(method=method, n_vars=formula.n_vars, n_clauses=formula.n_clauses, seed=ctx.seed,
+                  trace=[(t, c) for t, h, c in ctx.trace if h == 0], info=ctx.info, timings=timings)
+    if infeasible:
+        return Result(None, None, None, None, UNSATISFIABLE, True, **common)
+    a = ctx.best_assignment
+    if a is None:
+        return Result(None, None, None, None, UNKNOWN, False, **common)
+    t = time.perf_counter()
+    ok, ev = verify(formula, a, claimed_cost=ctx.best_key[1])
+    ok = ok and ev.n_hard_unsat == ctx.best_key[0]
+    timings["verify"] = time.perf_counter() - t
+    if ev.n_hard_unsat > 0:
+        status = UNKNOWN
+    elif ev.cost == 0 or proven:
+        status = OPTIMUM
+    else:
+        status = SATISFIABLE
+    n_soft = formula.n_soft
+    frac = 1.0 if n_soft == 0 else 1.0 - ev.n_unsat / n_soft
+    res = Result(a, ev.cost, ev.n_unsat, ev.n_hard_unsat, status, ok, satisfied_fraction=frac, **common)
+    if compute_optimum:
+        t = time.perf_counter()
+        res.optimum, _ = exact_optimum(formula)
+        timings["optimum"] = time.perf_counter() - t
+    return res

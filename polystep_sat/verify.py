@@ -1,0 +1,169 @@
+"""Independent checking of assignments, and exact optima for small instances.
+
+Nothing here shares code with the solvers' hot paths: the evaluation is a
+plain NumPy gather + bincount over the CSR arrays, and ``verify`` cross-checks
+it with PySAT's own unit propagation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .formula import Formula, exact_weight_sum
+
+# Above this many literals the PySAT cross-check (which loads the formula
+# into a SAT solver) is skipped by default; the NumPy evaluation still runs.
+PYSAT_CHECK_MAX_LITERALS = 2_000_000
+
+
+@dataclass
+class Evaluation:
+    cost: int            # weight of falsified soft clauses (exact)
+    n_unsat: int         # falsified soft clauses
+    n_hard_unsat: int    # falsified hard clauses
+    satisfied: np.ndarray  # bool per clause
+
+
+def _as_bool_assignment(formula: Formula, assignment) -> np.ndarray:
+    a = np.asarray(assignment)
+    if a.dtype != bool:
+        if a.ndim == 1 and a.size and (np.any(a < 0) or (a.size != formula.n_vars and np.all(a != 0))):
+            # A PySAT-style model of signed literals.
+            model = a.astype(np.int64)
+            out = np.zeros(formula.n_vars, dtype=bool)
+            pos = model[(model > 0) & (model <= formula.n_vars)]
+            out[pos - 1] = True
+            return out
+        a = a != 0
+    if a.shape != (formula.n_vars,):
+        raise ValueError(f"assignment has shape {a.shape}, expected ({formula.n_vars},)")
+    return a
+
+
+def evaluate(formula: Formula, assignment) -> Evaluation:
+    """Evaluate an assignment (bool array or signed PySAT model) exactly."""
+    a = _as_bool_assignment(formula, assignment)
+    lits = formula.literals
+    lit_true = a[np.abs(lits) - 1] == (lits > 0)
+    true_count = np.bincount(formula.clause_of_literal[lit_true], minlength=formula.n_clauses)
+    satisfied = true_count > 0
+    falsified = ~satisfied
+    soft_false = falsified & ~formula.hard
+    return Evaluation(
+        cost=exact_weight_sum(formula.weights[soft_false]),
+        n_unsat=int(soft_false.sum()),
+        n_hard_unsat=int((falsified & formula.hard).sum()),
+        satisfied=satisfied,
+    )
+
+
+def _pysat_crosscheck(formula: Formula, a: np.ndarray, satisfied: np.ndarray) -> bool:
+    """Confirm ``satisfied`` with PySAT: every clause we call satisfied is
+    consistent with the full model under unit propagation, and every clause we
+    call falsified has all its literals false in the model."""
+    from pysat.solvers import Solver
+
+    v = np.arange(1, formula.n_vars + 1, dtype=np.int64)
+    model = np.where(a, v, -v).tolist()
+    model_set = set(model)
+    sat_idx = np.flatnonzero(satisfied)
+    ptr, lits = formula.indptr, formula.literals
+    with Solver(name="minisat22") as s:
+        for i in sat_idx.tolist():
+            s.add_clause(lits[ptr[i]:ptr[i + 1]].tolist())
+        ok, _ = s.propagate(assumptions=model)
+        if not ok:
+            return False
+    for i in np.flatnonzero(~satisfied).tolist():
+        if any(lit in model_set for lit in lits[ptr[i]:ptr[i + 1]].tolist()):
+            return False
+    return True
+
+
+def verify(formula: Formula, assignment, claimed_cost=None, *, pysat: bool | None = None) -> tuple[bool, Evaluation]:
+    """Re-evaluate ``assignment``; return ``(ok, evaluation)``.
+
+    ``ok`` is False when ``claimed_cost`` is given and differs from the true
+    cost, or when the PySAT cross-check disagrees with the NumPy evaluation.
+    The PySAT check runs by default on formulas up to
+    ``PYSAT_CHECK_MAX_LITERALS`` literals (``pysat=True`` forces it).
+    """
+    a = _as_bool_assignment(formula, assignment)
+    ev = evaluate(formula, a)
+    ok = claimed_cost is None or int(claimed_cost) == ev.cost
+    if pysat is None:
+        pysat = formula.n_literals <= PYSAT_CHECK_MAX_LITERALS
+    if ok and pysat:
+        ok = _pysat_crosscheck(formula, a, ev.satisfied)
+    return ok, ev
+
+
+def hard_clauses_satisfiable(formula: Formula, time_limit: float | None = None):
+    """Decide the hard clauses with a SAT solver.
+
+    Returns ``(True, assignment)``, ``(False, None)`` when proven infeasible,
+    or ``(None, None)`` when the time limit ran out first.
+    """
+    import threading
+
+    from pysat.solvers import Solver
+
+    ptr, lits = formula.indptr, formula.literals
+    with Solver(name="cadical153") as s:
+        for i in np.flatnonzero(formula.hard).tolist():
+            s.add_clause(lits[ptr[i]:ptr[i + 1]].tolist())
+        timer = None
+        if time_limit is not None:
+            timer = threading.Timer(time_limit, s.interrupt)
+            timer.start()
+        try:
+            res = s.solve_limited(expect_interrupt=True) if time_limit is not None else s.solve()
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if res is None:
+            return None, None
+        if not res:
+            return False, None
+        return True, _as_bool_assignment(formula, np.asarray(s.get_model() or [], dtype=np.int64)) if formula.n_vars else np.zeros(0, bool)
+
+
+def optimum(formula: Formula, time_limit: float = 10.0):
+    """Exact optimum cost with PySAT's RC2, or None when it does not finish in
+    ``time_limit`` seconds (or the hard clauses are infeasible).
+
+    Returns ``(cost, assignment)``. Meant for small instances: RC2 is fast on
+    random instances up to roughly 100-200 variables.
+    """
+    import threading
+
+    from pysat.examples.rc2 import RC2
+    from pysat.formula import WCNF
+
+    w = WCNF()
+    ptr, lits = formula.indptr, formula.literals
+    for i in range(formula.n_clauses):
+        c = lits[ptr[i]:ptr[i + 1]].tolist()
+        if formula.hard[i]:
+            w.append(c)
+        elif formula.weights[i] > 0:
+            w.append(c, weight=int(formula.weights[i]))
+    w.nv = max(w.nv, formula.n_vars)
+    with RC2(w) as rc2:
+        timer = threading.Timer(time_limit, rc2.interrupt)
+        timer.start()
+        try:
+            model = rc2.compute(expect_interrupt=True)
+        finally:
+            timer.cancel()
+        if model is None or getattr(rc2, "interrupted", False) and model is None:
+            return None, None
+        a = _as_bool_assignment(formula, np.asarray(model, dtype=np.int64)) if formula.n_vars else np.zeros(0, bool)
+        ev = evaluate(formula, a)
+        # An interrupted RC2 may return a non-optimal model; only a completed
+        # run proves optimality, and then its cost equals our evaluation.
+        if rc2.cost != ev.cost:
+            return None, None
+        return ev.cost, a
