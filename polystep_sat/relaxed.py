@@ -1,0 +1,221 @@
+"""The relaxed MAX-SAT objective and its sparse delta evaluation.
+
+Each variable becomes a probability ``p_v`` of being true. A clause is
+falsified with probability ``prod_{l in c} (1 - P[l true])``, so the relaxed
+cost is the *expected* falsified weight
+
+    f(p) = sum_c w_c * prod_{l in c} q_l,   q_l = 1 - p_v (l = +v),  p_v (l = -v).
+
+``f`` is the multilinear extension of the discrete cost: at a 0/1 point it
+equals the exact cost, and it is linear in each variable separately, so the
+change of moving one variable (or a pair) with the others fixed is exact from
+per-clause products -- no finite differences.
+
+Hard clauses (partial MaxSAT) get the float weight ``1 + total soft weight``:
+one falsified hard clause then outweighs every soft clause together.
+
+Everything is evaluated by gathers over the Formula's CSR arrays, grouped in
+*length buckets* (all clauses of length k as an ``(m_k, k)`` block), so a
+product over a clause is a plain ``prod(axis=-1)`` that runs the same on NumPy
+and CuPy. Empty clauses are always falsified and add a constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import get_array_module, to_numpy
+
+# Memory a batch evaluation may use for its temporaries (bytes); the
+# population is processed in chunks that fit.
+DEFAULT_CHUNK_BYTES = 512 * 2**20
+
+
+class _Bucket:
+    """All clauses of one length k: variables (m_k, k), signs, weights."""
+
+    __slots__ = ("k", "clause_ids", "var", "neg", "w")
+
+    def __init__(self, k, clause_ids, var, neg, w):
+        self.k, self.clause_ids, self.var, self.neg, self.w = k, clause_ids, var, neg, w
+
+
+class RelaxedObjective:
+    """Expected falsified weight of a product distribution over assignments.
+
+    Parameters
+    ----------
+    formula : Formula
+    backend : "numpy" or "cupy"; arrays passed in and returned live there.
+    hard_weight : float weight of a hard clause; default ``1 + total soft weight``.
+    chunk_bytes : memory budget for the temporaries of :meth:`batch_cost`.
+
+    Attributes
+    ----------
+    xp : the array module.
+    clause_weight : float64 weight per clause (hard clauses at ``hard_weight``).
+    """
+
+    def __init__(self, formula, backend="numpy", hard_weight=None, chunk_bytes=DEFAULT_CHUNK_BYTES):
+        self.formula = formula
+        self.backend = backend
+        self.xp = xp = get_array_module(backend)
+        self.n_vars = formula.n_vars
+        self.chunk_bytes = int(chunk_bytes)
+        soft_total = float(formula.total_soft_weight)
+        self.hard_weight = float(1.0 + soft_total) if hard_weight is None else float(hard_weight)
+        w = formula.weights.astype(np.float64)
+        w[formula.hard] = self.hard_weight
+        self.clause_weight = xp.asarray(w)
+        # Length buckets. Clauses that repeat a variable are normalised first
+        # (duplicate literals merged, tautologies dropped: always satisfied)
+        # so that f stays multilinear and the deltas below stay exact.
+        groups = {}  # k -> list of (clause ids, (m, k) literal block)
+        lengths = formula.clause_lengths
+        lits = formula.literals
+        odd_ids, odd_lits = [], []
+        for k in np.unique(lengths).tolist():
+            ids = np.flatnonzero(lengths == k).astype(np.int64)
+            blk = lits[formula.indptr[ids][:, None].astype(np.int64) + np.arange(k)]
+            if k > 1:
+                sv = np.sort(np.abs(blk), axis=1)
+                rep = (sv[:, 1:] == sv[:, :-1]).any(axis=1)
+                for i, row in zip(ids[rep].tolist(), blk[rep].tolist()):
+                    odd_ids.append(i)
+                    odd_lits.append(row)
+                ids, blk = ids[~rep], blk[~rep]
+            groups.setdefault(k, []).append((ids, blk))
+        for i, row in zip(odd_ids, odd_lits):
+            s = set(row)
+            if any(-lit in s for lit in s):
+                continue  # tautology
+            groups.setdefault(len(s), []).append((np.array([i]), np.array([sorted(s)])))
+        # Empty clauses are falsified by every assignment: a constant.
+        self.constant = 0.0
+        self.buckets = []
+        for k in sorted(groups):
+            ids = np.concatenate([g[0] for g in groups[k]])
+            blk = np.concatenate([np.asarray(g[1], np.int64).reshape(len(g[0]), k) for g in groups[k]])
+            if ids.size == 0:
+                continue
+            if k == 0:
+                self.constant = float(w[ids].sum())
+                continue
+            # Discrete costs use the same float weights (hard = hard_weight);
+            # exact integer costs come from exact_cost / verify.evaluate.
+            self.buckets.append(_Bucket(
+                int(k), xp.asarray(ids), xp.asarray((np.abs(blk) - 1).astype(np.int32)),
+                xp.asarray(blk < 0), xp.asarray(w[ids])))
+
+    # ------------------------------------------------------------ helpers
+    def _falsity(self, P, b):
+        """Per-literal falsity q for bucket b; P is (c, n) -> (c, m_k, k)."""
+        xp = self.xp
+        pv = P[:, b.var]
+        return xp.where(b.neg, pv, 1.0 - pv)
+
+    def _chunk(self):
+        per_member = 8 * 3 * max(1, self.formula.n_literals)  # gather + where + prod temporaries
+        return max(1, self.chunk_bytes // per_member)
+
+    # ------------------------------------------------------------ costs
+    def batch_cost(self, P):
+        """Relaxed cost of each row of ``P`` (shape (pop, n_vars), values in [0, 1]).
+
+        Returns a (pop,) float64 array on the backend. Rows are processed in
+        chunks so temporaries stay within ``chunk_bytes``.
+        """
+        xp = self.xp
+        P = xp.asarray(P, dtype=xp.float64)
+        if P.ndim != 2 or P.shape[1] != self.n_vars:
+            raise ValueError(f"P must have shape (pop, {self.n_vars}), got {P.shape}")
+        out = xp.full(P.shape[0], self.constant, dtype=xp.float64)
+        step = self._chunk()
+        for s in range(0, P.shape[0], step):
+            Pc = P[s:s + step]
+            acc = out[s:s + step]
+            for b in self.buckets:
+                acc += self._falsity(Pc, b).prod(axis=-1) @ b.w
+        return out
+
+    def cost(self, p):
+        """Relaxed cost of a single probability vector (a Python float)."""
+        xp = self.xp
+        return float(self.batch_cost(xp.asarray(p, dtype=xp.float64)[None, :])[0])
+
+    def gradient(self, p):
+        """Exact gradient of the relaxed cost at ``p`` (n_vars,), O(literals).
+
+        Because ``f`` is multilinear, ``f(p + t e_v) - f(p) = t * grad_v``
+        exactly for any t (other variables fixed).
+        """
+        xp = self.xp
+        p = xp.asarray(p, dtype=xp.float64)
+        g = xp.zeros(self.n_vars, dtype=xp.float64)
+        for b in self.buckets:
+            q = self._falsity(p[None, :], b)[0]        # (m_k, k)
+            rest = _products_except_self(xp, q)         # (m_k, k)
+            dq = xp.where(b.neg, 1.0, -1.0)             # dq/dp
+            contrib = rest * dq * b.w[:, None]
+            g += xp.bincount(b.var.ravel(), weights=contrib.ravel(), minlength=self.n_vars)
+        return g
+
+    def exact_cost(self, assignment):
+        """``(hard_unsat, cost)`` of a 0/1 assignment, integer-exact (on the host)."""
+        from .verify import evaluate
+
+        ev = evaluate(self.formula, to_numpy(assignment).astype(bool))
+        return ev.n_hard_unsat, ev.cost
+
+    # ------------------------------------------------- discrete deltas
+    def true_counts(self, x):
+        """Number of true literals of each clause for a bool assignment ``x``,
+        as a list with one (m_k,) int32 array per bucket."""
+        xp = self.xp
+        out = []
+        for b in self.buckets:
+            xv = x[b.var]
+            out.append((xv != b.neg).sum(axis=1, dtype=xp.int32))
+        return out
+
+    def discrete_cost(self, x):
+        """Float cost (hard clauses at ``hard_weight``) of a bool assignment."""
+        c = self.constant
+        for b, tc in zip(self.buckets, self.true_counts(x)):
+            c += float(((tc == 0) * b.w).sum())
+        return c
+
+    def flip_deltas(self, x, counts=None):
+        """Cost change of flipping each variable alone: ``break - make`` (n_vars,).
+
+        ``make`` is the weight of falsified clauses the flip satisfies,
+        ``break`` the weight of clauses in which the variable holds the only
+        true literal. O(literals), vectorized with bincount (NumPy or CuPy).
+        """
+        xp = self.xp
+        if counts is None:
+            counts = self.true_counts(x)
+        d = xp.zeros(self.n_vars, dtype=xp.float64)
+        for b, tc in zip(self.buckets, counts):
+            lit_true = x[b.var] != b.neg                 # (m_k, k)
+            make = (tc == 0)[:, None]                    # every literal of a falsified clause makes it
+            brk = lit_true & (tc == 1)[:, None]
+            contrib = (brk.astype(xp.float64) - make) * b.w[:, None]
+            d += xp.bincount(b.var.ravel(), weights=contrib.ravel(), minlength=self.n_vars)
+        return d
+
+
+def _products_except_self(xp, q):
+    """For each column j of q (m, k): the product of the other columns (no division)."""
+    m, k = q.shape
+    if k == 1:
+        return xp.ones_like(q)
+    if k == 2:
+        return q[:, ::-1].copy()
+    if k == 3:
+        return xp.stack([q[:, 1] * q[:, 2], q[:, 0] * q[:, 2], q[:, 0] * q[:, 1]], axis=1)
+    pre = xp.ones_like(q)
+    suf = xp.ones_like(q)
+    pre[:, 1:] = xp.cumprod(q[:, :-1], axis=1)
+    suf[:, :-1] = xp.cumprod(q[:, :0:-1], axis=1)[:, ::-1]
+    return pre * suf

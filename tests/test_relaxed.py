@@ -1,0 +1,82 @@
+"""The relaxed objective against brute force and against verify.evaluate."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from polystep_sat.formula import Formula
+from polystep_sat.generate import random_ksat, random_weighted_partial
+from polystep_sat.relaxed import RelaxedObjective
+from polystep_sat.verify import evaluate
+
+
+def mixed_formula():
+    # lengths 0..5, duplicates and a tautology, weights, one hard clause
+    clauses = [[1, -2, 3], [-1], [], [2, 4, -5, 6, 1], [3, -3], [1, 1, -4], [-6, 5], [2, -1, 4, 5]]
+    weights = np.array([3, 1, 2, 5, 1, 4, 7, 2])
+    hard = np.zeros(len(clauses), bool)
+    hard[6] = True
+    return Formula.from_clauses(clauses, 6, weights, hard, weighted=True)
+
+
+def brute_relaxed(f, p, hard_weight):
+    total = 0.0
+    for c, w, h in zip(f.clauses(), f.weights.tolist(), f.hard.tolist()):
+        # the true expectation: a repeated literal counts once, a tautology is never falsified
+        if any(-lit in c for lit in c):
+            continue
+        prod = 1.0
+        for lit in set(c):
+            v = abs(lit) - 1
+            prod *= (1 - p[v]) if lit > 0 else p[v]
+        total += (hard_weight if h else w) * prod
+    return total
+
+
+@pytest.mark.parametrize("f", [mixed_formula(), random_ksat(30, 4.26, seed=3),
+                               random_weighted_partial(12, 10, 20, seed=1)])
+def test_batch_cost_matches_brute_force(f):
+    obj = RelaxedObjective(f, chunk_bytes=1)  # forces one member per chunk
+    rng = np.random.default_rng(0)
+    P = rng.random((5, f.n_vars))
+    got = obj.batch_cost(P)
+    want = [brute_relaxed(f, p, obj.hard_weight) for p in P]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert obj.hard_weight == 1 + f.total_soft_weight
+    assert obj.cost(P[0]) == pytest.approx(want[0])
+
+
+def test_zero_one_points_equal_exact_cost():
+    f = mixed_formula()
+    obj = RelaxedObjective(f)
+    for bits in itertools.product([0, 1], repeat=f.n_vars):
+        x = np.array(bits, bool)
+        ev = evaluate(f, x)
+        assert obj.cost(x.astype(float)) == pytest.approx(ev.cost + obj.hard_weight * ev.n_hard_unsat)
+        assert obj.discrete_cost(x) == pytest.approx(ev.cost + obj.hard_weight * ev.n_hard_unsat)
+        assert obj.exact_cost(x) == (ev.n_hard_unsat, ev.cost)
+
+
+def test_gradient_is_exact_coordinate_change():
+    f = mixed_formula()
+    obj = RelaxedObjective(f)
+    rng = np.random.default_rng(1)
+    p = rng.random(f.n_vars)
+    g = obj.gradient(p)
+    for v in range(f.n_vars):
+        q = p.copy()
+        q[v] = rng.random()
+        assert obj.cost(q) - obj.cost(p) == pytest.approx((q[v] - p[v]) * g[v], abs=1e-12)
+
+
+def test_flip_deltas_match_reevaluation():
+    for f in (mixed_formula(), random_ksat(40, 5.0, seed=2)):
+        obj = RelaxedObjective(f)
+        x = np.random.default_rng(2).random(f.n_vars) < 0.5
+        d = obj.flip_deltas(x)
+        base = obj.discrete_cost(x)
+        for v in range(f.n_vars):
+            y = x.copy()
+            y[v] = ~y[v]
+            assert obj.discrete_cost(y) - base == pytest.approx(d[v])
