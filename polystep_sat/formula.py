@@ -174,6 +174,15 @@ class Formula:
         return np.repeat(np.arange(self.n_clauses, dtype=np.int32), self.clause_lengths)
 
     @cached_property
+    def variable_index(self) -> np.ndarray:
+        """0-based variable of each literal position (int32)."""
+        return (np.abs(self.literals) - 1).astype(np.int32)
+
+    @cached_property
+    def literal_is_positive(self) -> np.ndarray:
+        return self.literals > 0
+
+    @cached_property
     def negatives_per_clause(self) -> np.ndarray:
         """Number of negative literals in each clause (for A @ x counting)."""
         neg = self.clause_of_literal[self.literals < 0]

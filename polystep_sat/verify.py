@@ -45,10 +45,14 @@ def _as_bool_assignment(formula: Formula, assignment) -> np.ndarray:
 def evaluate(formula: Formula, assignment) -> Evaluation:
     """Evaluate an assignment (bool array or signed PySAT model) exactly."""
     a = _as_bool_assignment(formula, assignment)
-    lits = formula.literals
-    lit_true = a[np.abs(lits) - 1] == (lits > 0)
-    true_count = np.bincount(formula.clause_of_literal[lit_true], minlength=formula.n_clauses)
-    satisfied = true_count > 0
+    lit_true = a[formula.variable_index] == formula.literal_is_positive
+    lengths = formula.clause_lengths
+    satisfied = np.zeros(formula.n_clauses, dtype=bool)
+    nonempty = lengths > 0
+    if lit_true.size:
+        # OR over each clause's segment; empty clauses (never satisfied) are
+        # left out so every segment passed to reduceat is non-empty.
+        satisfied[nonempty] = np.logical_or.reduceat(lit_true, formula.indptr[:-1][nonempty])
     falsified = ~satisfied
     soft_false = falsified & ~formula.hard
     return Evaluation(
@@ -146,6 +150,12 @@ def optimum(formula: Formula, time_limit: float = 10.0):
     ptr, lits = formula.indptr, formula.literals
     for i in range(formula.n_clauses):
         c = lits[ptr[i]:ptr[i + 1]].tolist()
+        if not c:
+            # RC2 cannot take empty clauses: an empty hard clause is infeasible,
+            # an empty soft clause a constant cost (counted by evaluate below).
+            if formula.hard[i]:
+                return None, None
+            continue
         if formula.hard[i]:
             w.append(c)
         elif formula.weights[i] > 0:
@@ -164,6 +174,7 @@ def optimum(formula: Formula, time_limit: float = 10.0):
         ev = evaluate(formula, a)
         # An interrupted RC2 may return a non-optimal model; only a completed
         # run proves optimality, and then its cost equals our evaluation.
-        if rc2.cost != ev.cost:
+        empty_cost = exact_weight_sum(formula.weights[(formula.clause_lengths == 0) & ~formula.hard])
+        if rc2.cost + empty_cost != ev.cost:
             return None, None
         return ev.cost, a

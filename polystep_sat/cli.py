@@ -1,0 +1,526 @@
+"""Command line: ``polystep-sat solve|generate|verify|scale``.
+
+``solve`` speaks the MaxSAT Evaluation contract on stdout: ``c`` comments,
+``o COST`` each time a better (independently re-checked) assignment is found,
+exactly one ``s`` line, one ``v`` line of 0/1 characters, and the exit codes
+30 (OPTIMUM FOUND), 10 (SATISFIABLE), 20 (UNSATISFIABLE), 0 (UNKNOWN).
+Input errors print one line on stderr and exit 1.
+
+Signals: SIGTERM/SIGINT are caught from the first moment ``main`` runs (heavy
+modules are imported only after the handlers are in place). The search runs in
+a worker thread; the main thread waits, so it can always answer a signal:
+it asks the search to stop, gives it a moment to finish cleanly, and
+otherwise prints the best assignment already re-checked, then exits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+EXIT_INPUT_ERROR = 1
+# After a signal: how long the search may take to wind down cleanly before the
+# best already-checked answer is printed without it.
+GRACE_SECONDS = 0.5
+# The best-so-far is re-checked and printed at most this often (a check of a
+# 1M-variable assignment takes ~0.2 s).
+O_LINE_INTERVAL = 0.25
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Output:
+    """The c/o/s/v stream: whole lines, one ``os.write`` each, under a lock,
+    so a line is never torn by a signal or by the other thread."""
+
+    def __init__(self, fd: int = 1):
+        self.fd = fd
+        self.lock = threading.RLock()
+        self.closed = False
+
+    def write(self, text: str) -> None:
+        data = text.encode()
+        with self.lock:
+            if self.closed:
+                return
+            while data:
+                n = os.write(self.fd, data)
+                data = data[n:]
+
+    def comment(self, msg: str) -> None:
+        self.write("".join(f"c {line}\n" for line in str(msg).splitlines() or [""]))
+
+
+class Anytime:
+    """Holds the best assignment that was independently re-checked, and prints
+    ``o`` lines for it. The solver's candidates arrive through ``offer`` (from
+    the search thread); a checker thread re-evaluates the newest one."""
+
+    def __init__(self, out: Output):
+        self.out = out
+        self.formula = None
+        self.best = None            # (cost, assignment) re-checked, hard-feasible
+        self.printed_cost = None
+        self.pending = None         # newest candidate (assignment, cost, hard_unsat)
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self.thread = None
+        self.mismatches = 0
+
+    def start(self, formula) -> None:
+        self.formula = formula
+        self.thread = threading.Thread(target=self._loop, name="o-line-checker", daemon=True)
+        self.thread.start()
+
+    def offer(self, assignment, cost, hard_unsat) -> None:
+        if hard_unsat == 0:
+            self.pending = (assignment, cost)
+            self.wake.set()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            self.wake.wait(0.5)
+            self.wake.clear()
+            self.check_pending()
+            time.sleep(O_LINE_INTERVAL)
+
+    def check_pending(self) -> None:
+        from .verify import evaluate
+
+        item, self.pending = self.pending, None
+        if item is None:
+            return
+        assignment, claimed = item
+        ev = evaluate(self.formula, assignment)
+        if ev.n_hard_unsat:
+            return
+        if ev.cost != claimed:
+            self.mismatches += 1
+            self.out.comment(f"WARNING: a method claimed cost {claimed} but the assignment costs {ev.cost}")
+        self.accept(ev.cost, assignment)
+
+    def accept(self, cost: int, assignment) -> None:
+        """Record a re-checked, hard-feasible assignment and print its o line."""
+        with self.out.lock:
+            if self.best is None or cost < self.best[0]:
+                self.best = (cost, assignment)
+            if self.printed_cost is None or self.best[0] < self.printed_cost:
+                self.out.write(f"o {self.best[0]}\n")
+                self.printed_cost = self.best[0]
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.wake.set()
+
+
+def v_line(assignment) -> str:
+    import numpy as np
+
+    return "v " + (np.asarray(assignment, dtype=np.uint8) + 48).tobytes().decode() + "\n"
+
+
+# ---------------------------------------------------------------- solve
+def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
+    """Status line, v line and exit code for the best re-checked assignment."""
+    from .result import EXIT_CODES, OPTIMUM, SATISFIABLE, UNKNOWN
+
+    if anytime.best is None:
+        return f"s {UNKNOWN}\n", EXIT_CODES[UNKNOWN]
+    cost, a = anytime.best
+    status = OPTIMUM if (cost == 0 or proven_optimal) else SATISFIABLE
+    return f"s {status}\n" + v_line(a), EXIT_CODES[status]
+
+
+def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
+    from .dimacs import DimacsError, read_dimacs
+    from .solve import solve
+
+    out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
+                f"time_limit={args.time_limit} backend={args.backend}")
+    t0 = time.perf_counter()
+    progress = state["progress"] = _progress_reporter(args)
+    try:
+        formula = read_dimacs(args.file, progress=progress.parse if progress else None)
+    except DimacsError as exc:
+        state["input_error"] = str(exc)
+        return EXIT_INPUT_ERROR
+    if progress:
+        progress.done()
+    if stop_event.is_set():
+        raise Interrupted
+    out.comment(f"parsed {formula!r} in {time.perf_counter() - t0:.2f} s")
+    anytime.start(formula)
+    state["formula"] = formula
+    state["search_start"] = time.perf_counter()
+    result = solve(formula, method=args.method, time_limit=args.time_limit, seed=args.seed,
+                   backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
+    state["result"] = result
+    return 0
+
+
+def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
+    """Print the s and v lines (or the JSON) once the search has ended."""
+    from .result import EXIT_CODES, UNSATISFIABLE
+
+    result = state.get("result")
+    anytime.shutdown()
+    if result is not None and result.assignment is not None and result.n_hard_unsat == 0:
+        if not result.verified:
+            out.comment("WARNING: the returned cost did not verify; reporting the re-checked cost")
+        anytime.accept(result.cost, result.assignment)
+    elif anytime.pending is not None:
+        anytime.check_pending()
+    if args.json:
+        import json
+
+        d = result.to_dict() if result is not None else {"status": "UNKNOWN"}
+        if anytime.best is not None:
+            d["cost"] = anytime.best[0]
+            d["assignment"] = v_line(anytime.best[1])[2:].strip()
+        out.write(json.dumps(d, default=str) + "\n")
+        return result.exit_code if result is not None else 0
+    if result is not None:
+        for k, v in result.timings.items():
+            out.comment(f"time {k}: {v:.3f} s")
+        if result.satisfied_fraction is not None:
+            out.comment(f"satisfied soft clauses: {result.satisfied_fraction:.6%} "
+                        f"({result.n_unsat} falsified); verified={result.verified}")
+        if result.status == UNSATISFIABLE:
+            out.write(f"s {UNSATISFIABLE}\n")
+            return EXIT_CODES[UNSATISFIABLE]
+    proven = result is not None and result.status == "OPTIMUM FOUND" and anytime.best is not None \
+        and anytime.best[0] == result.cost
+    text, code = _final_from_best(anytime, proven)
+    out.write(text)
+    return code
+
+
+# ---------------------------------------------------------------- other commands
+def cmd_generate(args, out: Output) -> int:
+    from .dimacs import write_dimacs
+    from . import generate as gen
+
+    if args.kind == "ksat":
+        f = gen.random_ksat(args.vars, args.ratio, k=args.k, seed=args.seed)
+    elif args.kind == "maxcut":
+        import networkx as nx
+
+        g = nx.gnp_random_graph(args.vars, args.edge_prob, seed=args.seed)
+        f = gen.maxcut_formula(g)
+    else:
+        f = gen.random_weighted_partial(args.vars, int(round(args.ratio * args.vars)), args.soft, k=args.k,
+                                        seed=args.seed)
+    write_dimacs(f, args.output)
+    print(f"wrote {f!r} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _read_assignment(path: str, n_vars: int):
+    """Read an assignment: a solver's output (v line of 0/1 or signed
+    literals) or a bare list of signed literals. Returns (bool array, last o cost)."""
+    import numpy as np
+
+    last_o, v_parts = None, []
+    with open(path) as fh:
+        for line in fh:
+            s = line.strip()
+            if not s or s.startswith("c") or s.startswith("s"):
+                continue
+            if s.startswith("o "):
+                last_o = int(s.split()[1])
+            elif s.startswith("v"):
+                v_parts.append(s[1:].strip())
+            else:
+                v_parts.append(s)
+    body = " ".join(v_parts).strip()
+    if body and set(body) <= {"0", "1"}:
+        if len(body) != n_vars:
+            raise ValueError(f"v line has {len(body)} values, the formula has {n_vars} variables")
+        return np.frombuffer(body.encode(), dtype=np.uint8) == ord("1"), last_o
+    lits = np.array([int(t) for t in body.split()], dtype=np.int64)
+    lits = lits[lits != 0]
+    if np.any(np.abs(lits) > n_vars):
+        raise ValueError("a literal in the assignment exceeds the number of variables")
+    a = np.zeros(n_vars, dtype=bool)
+    a[lits[lits > 0] - 1] = True
+    missing = n_vars - np.unique(np.abs(lits)).size
+    if missing:
+        raise ValueError(f"the assignment leaves {missing} variables unassigned")
+    return a, last_o
+
+
+def cmd_verify(args, out: Output) -> int:
+    from .dimacs import read_dimacs
+    from .verify import verify
+
+    formula = read_dimacs(args.file)
+    try:
+        a, last_o = _read_assignment(args.assignment, formula.n_vars)
+    except (OSError, ValueError) as exc:
+        print(f"polystep-sat: {args.assignment}: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    claimed = args.cost if args.cost is not None else last_o
+    ok, ev = verify(formula, a, claimed_cost=claimed, pysat=True)
+    out.comment(f"cost {ev.cost}; falsified soft clauses {ev.n_unsat}; falsified hard clauses {ev.n_hard_unsat}")
+    if claimed is not None:
+        out.comment(f"claimed cost {claimed}: {'matches' if claimed == ev.cost else 'DOES NOT MATCH'}")
+    out.comment("PySAT cross-check " + ("agrees" if ok or claimed is not None and claimed != ev.cost else "DISAGREES"))
+    return 0 if ok and ev.n_hard_unsat == 0 else 1
+
+
+# ---------------------------------------------------------------- plumbing
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class _Progress:
+    """Progress on stderr (rich when installed), so stdout stays pure c/o/s/v."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("parsing", total=1.0)
+
+    def parse(self, fraction):
+        self.progress.update(self.task, completed=fraction)
+
+    def done(self):
+        self.progress.update(self.task, description="searching", completed=0.0)
+
+    def search(self, fraction):
+        self.progress.update(self.task, completed=fraction)
+
+    def stop(self):
+        self.progress.stop()
+
+
+def _progress_reporter(args):
+    if args.no_progress or not sys.stderr.isatty():
+        return None
+    try:
+        return _Progress()
+    except ImportError:
+        return None
+
+
+def build_parser():
+    import argparse
+
+    from .methods import DEFAULT_METHOD, METHODS
+
+    p = argparse.ArgumentParser(prog="polystep-sat", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"polystep-sat {_version()}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("solve", help="solve a DIMACS CNF/WCNF file (MaxSAT Evaluation output)")
+    s.add_argument("file", help="DIMACS .cnf or .wcnf, optionally .gz/.bz2/.xz")
+    s.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS))
+    s.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
+                   help="seconds of search (default 60)")
+    s.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    s.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
+    s.add_argument("--json", action="store_true", help="print the result as one JSON object instead")
+    s.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+
+    g = sub.add_parser("generate", help="write a random instance")
+    g.add_argument("kind", choices=["ksat", "maxcut", "wpms"])
+    g.add_argument("--vars", type=_positive_int, required=True, help="variables (nodes for maxcut)")
+    g.add_argument("--ratio", type=float, default=4.26, help="clauses per variable (hard ones for wpms)")
+    g.add_argument("--k", type=_positive_int, default=3, help="clause length")
+    g.add_argument("--edge-prob", type=float, default=0.5, help="edge probability (maxcut)")
+    g.add_argument("--soft", type=_positive_int, default=100, help="soft clauses (wpms)")
+    g.add_argument("--seed", type=_non_negative_int, default=0)
+    g.add_argument("-o", "--output", required=True, help="output file (.cnf/.wcnf, optionally .gz/.bz2/.xz)")
+
+    v = sub.add_parser("verify", help="check an assignment against a formula")
+    v.add_argument("file")
+    v.add_argument("assignment", help="a solver's output (v line) or a list of signed literals")
+    v.add_argument("--cost", type=int, default=None, help="claimed cost (default: the last o line)")
+
+    sc = sub.add_parser("scale", help="scaling study: sizes x methods x seeds, CSV + plots")
+    try:
+        from .scale import add_scale_arguments
+        add_scale_arguments(sc)
+    except ImportError:
+        pass
+    return p
+
+
+def _positive_float(s):
+    import argparse
+
+    try:
+        x = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {s!r}")
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {s!r}")
+    return x
+
+
+def _positive_int(s):
+    import argparse
+
+    try:
+        x = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}")
+    if x < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {s!r}")
+    return x
+
+
+def _non_negative_int(s):
+    import argparse
+
+    try:
+        x = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}")
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {s!r}")
+    return x
+
+
+def main(argv=None) -> int:
+    stop_event = threading.Event()
+    signalled = threading.Event()
+
+    def on_signal(signum, frame):
+        stop_event.set()
+        signalled.set()
+
+    # First thing: catch the signals, before any heavy import.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+
+    argv = sys.argv[1:] if argv is None else argv
+    out = Output()
+    if argv[:1] != ["solve"]:
+        # Other commands run in this thread: a signal interrupts them.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return _run_plain(argv, out)
+
+    anytime = Anytime(out)
+    state: dict = {}
+    code_box = {}
+
+    def work():
+        try:
+            args = _parse(argv)
+            state["args"] = args
+            code_box["code"] = cmd_solve(args, out, stop_event, anytime, state)
+        except Interrupted:
+            pass
+        except SystemExit as exc:  # argparse
+            code_box["code"] = exc.code if isinstance(exc.code, int) else EXIT_INPUT_ERROR
+            code_box["argparse"] = True
+        except BaseException as exc:  # noqa: BLE001 - reported, never a traceback
+            state["error"] = exc
+        finally:
+            done.set()
+
+    done = threading.Event()
+    worker = threading.Thread(target=work, name="solve", daemon=True)
+    worker.start()
+    while not done.wait(0.05):
+        if signalled.is_set():
+            done.wait(GRACE_SECONDS)
+            break
+        progress = state.get("progress")
+        if progress is not None and "search_start" in state:
+            limit = state["args"].time_limit
+            progress.search(min(1.0, (time.perf_counter() - state["search_start"]) / limit))
+    if state.get("progress") is not None:
+        state["progress"].stop()
+    return _conclude(out, anytime, state, code_box, done.is_set(), signalled.is_set())
+
+
+def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
+    if "argparse" in code_box:
+        return code_box["code"]
+    if "input_error" in state:
+        print(f"polystep-sat: {state['input_error']}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    err = state.get("error")
+    if err is not None and not isinstance(err, KeyboardInterrupt):
+        msg = _friendly_error(err)
+        if msg is not None:
+            print(f"polystep-sat: {msg}", file=sys.stderr)
+            return EXIT_INPUT_ERROR
+        # A bug: still answer with what was re-checked, and say what failed.
+        out.comment(f"internal error: {type(err).__name__}: {err}")
+    args = state.get("args")
+    if finished and args is not None and err is None and "result" in state:
+        code = _finish_solve(args, out, anytime, state)
+    else:
+        if signalled:
+            out.comment("interrupted: printing the best assignment found so far")
+        anytime.shutdown()
+        text, code = _final_from_best(anytime)
+        out.write(text)
+    out.closed = True
+    return code
+
+
+def _friendly_error(err):
+    """One-line messages for errors that are the user's input, not our bug."""
+    from .backend import BackendUnavailable
+
+    if isinstance(err, (BackendUnavailable, FileNotFoundError, PermissionError, IsADirectoryError)):
+        return str(err)
+    if isinstance(err, ValueError) and type(err).__name__ == "ValueError":
+        return str(err)
+    if isinstance(err, MemoryError):
+        return "out of memory"
+    return None
+
+
+def _parse(argv):
+    return build_parser().parse_args(argv)
+
+
+def _run_plain(argv, out: Output) -> int:
+    try:
+        args = _parse(argv)
+        if args.command == "generate":
+            return cmd_generate(args, out)
+        if args.command == "verify":
+            return cmd_verify(args, out)
+        if args.command == "scale":
+            from .scale import run_scale_cli
+
+            return run_scale_cli(args)
+    except KeyboardInterrupt:
+        print("polystep-sat: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001
+        msg = _friendly_error(exc) or str(exc)
+        if type(exc).__name__ == "DimacsError":
+            msg = str(exc)
+        print(f"polystep-sat: {msg}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    return 0
+
+
+def entry() -> None:
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Exit at once: the search thread may still be inside a native call.
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    entry()

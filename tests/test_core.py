@@ -1,0 +1,177 @@
+"""Formula, independent evaluation, verification and the solve() front door."""
+
+import networkx as nx
+import numpy as np
+import pytest
+from pysat.formula import CNF, WCNF
+
+from polystep_sat import Formula, solve
+from polystep_sat.formula import as_formula, exact_weight_sum
+from polystep_sat.generate import maxcut_formula, random_ksat, random_weighted_partial
+from polystep_sat.result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE
+from polystep_sat.verify import evaluate, hard_clauses_satisfiable, optimum, verify
+
+
+def brute_cost(clauses, weights, hard, a):
+    """The plainest possible evaluation, for cross-checking."""
+    cost = hard_bad = 0
+    for c, w, h in zip(clauses, weights, hard):
+        sat = any((lit > 0) == bool(a[abs(lit) - 1]) for lit in c)
+        if not sat:
+            if h:
+                hard_bad += 1
+            else:
+                cost += int(w)
+    return hard_bad, cost
+
+
+def test_formula_csr_and_views():
+    f = Formula.from_clauses([[1, -2], [2, 3, -1], [], [-3]], n_vars=4)
+    assert f.n_vars == 4 and f.n_clauses == 4 and f.n_literals == 6
+    assert f.clause(1).tolist() == [2, 3, -1]
+    assert f.clause(2).tolist() == []
+    A = f.matrix
+    assert A.shape == (4, 4)
+    assert A.toarray().tolist() == [[1, -1, 0, 0], [-1, 1, 1, 0], [0, 0, 0, 0], [0, 0, -1, 0]]
+    # true literals per clause = A @ x + negatives
+    x = np.array([1, 0, 1, 0])
+    true_count = A @ x + f.negatives_per_clause
+    assert true_count.tolist() == [2, 1, 0, 0]
+    vc = f.var_clauses
+    col = vc.indices[vc.indptr[0]:vc.indptr[1]].tolist()
+    assert sorted(col) == [0, 1]
+    assert f.literals.dtype == np.int32
+
+
+def test_formula_rejects_bad_input():
+    with pytest.raises(ValueError):
+        Formula.from_clauses([[1, 5]], n_vars=3)
+    with pytest.raises(ValueError):
+        Formula(2, [0, 2], [1, 0])
+    with pytest.raises(ValueError):
+        Formula(2, [0, 1], [1], weights=[-1])
+
+
+def test_as_formula_accepts_pysat_objects():
+    cnf = CNF(from_clauses=[[1, 2], [-1]])
+    f = as_formula(cnf)
+    assert f.n_clauses == 2 and not f.is_partial
+    w = WCNF()
+    w.append([1, 2])
+    w.append([-1], weight=5)
+    w.append([-2], weight=3)
+    g = as_formula(w)
+    assert g.hard.tolist() == [True, False, False]
+    assert g.weights.tolist() == [0, 5, 3]
+    assert as_formula([[1], [-1]]).n_vars == 1
+    with pytest.raises(TypeError):
+        as_formula(3.5)
+
+
+def test_exact_weight_sum_beyond_int64():
+    w = np.full(5, 2**63 - 1, dtype=np.int64)
+    assert exact_weight_sum(w) == 5 * (2**63 - 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_evaluate_matches_brute_force(seed):
+    f = random_weighted_partial(12, 20, 15, seed=seed)
+    clauses = list(f.clauses())
+    rng = np.random.default_rng(seed)
+    for _ in range(10):
+        a = rng.random(f.n_vars) < 0.5
+        ev = evaluate(f, a)
+        assert (ev.n_hard_unsat, ev.cost) == brute_cost(clauses, f.weights, f.hard, a)
+        ok, _ = verify(f, a, claimed_cost=ev.cost, pysat=True)
+        assert ok
+        ok, _ = verify(f, a, claimed_cost=ev.cost + 1)
+        assert not ok
+
+
+def test_evaluate_accepts_pysat_model_and_checks_shape():
+    f = Formula.from_clauses([[1, 2], [-1, -2]])
+    assert evaluate(f, [1, -2]).cost == 0
+    assert evaluate(f, [-1, -2]).cost == 1
+    with pytest.raises(ValueError):
+        evaluate(f, np.zeros(3, dtype=bool))
+
+
+def test_hard_clause_check():
+    f = Formula.from_clauses([[1], [-1], [2]], hard=[True, True, False], weights=[0, 0, 1])
+    feasible, a = hard_clauses_satisfiable(f, time_limit=5)
+    assert feasible is False and a is None
+    g = Formula.from_clauses([[1, 2], [-1], [2]], hard=[True, True, False], weights=[0, 0, 1])
+    feasible, a = hard_clauses_satisfiable(g, time_limit=5)
+    assert feasible and evaluate(g, a).n_hard_unsat == 0
+
+
+def test_optimum_matches_brute_force_on_tiny_instance():
+    f = random_ksat(10, 6, seed=3)
+    clauses = list(f.clauses())
+    best = min(brute_cost(clauses, f.weights, f.hard, [(m >> i) & 1 for i in range(10)])[1] for m in range(1024))
+    cost, a = optimum(f, time_limit=30)
+    assert cost == best == evaluate(f, a).cost
+
+
+def test_maxcut_encoding_cost_is_uncut_edges():
+    g = nx.petersen_graph()
+    f = maxcut_formula(g)
+    cost, a = optimum(f, time_limit=30)
+    side = {u: a[i] for i, u in enumerate(sorted(g.nodes))}
+    cut = sum(side[u] != side[v] for u, v in g.edges)
+    assert cost == g.number_of_edges() - cut
+    assert cut == 12  # the Petersen graph's maximum cut
+
+
+def test_solve_random_method_is_verified_and_reproducible():
+    f = random_ksat(50, 4.26, seed=1)
+    r1 = solve(f, method="random", time_limit=0.2, seed=7)
+    r2 = solve(f, method="random", time_limit=0.2, seed=7)
+    assert r1.verified and r1.status in (SATISFIABLE, OPTIMUM)
+    assert r1.cost == evaluate(f, r1.assignment).cost
+    assert 0 < r1.satisfied_fraction <= 1
+    assert r1.model[:3] == [(i + 1) if r1.assignment[i] else -(i + 1) for i in range(3)]
+    # The first samples of one seed are the same; the best after more samples can only be better.
+    assert r1.trace[0][1] == r2.trace[0][1]
+
+
+def test_solve_conventions():
+    empty = solve([], method="random", time_limit=0.2)
+    assert empty.status == OPTIMUM and empty.cost == 0 and empty.assignment.size == 0
+    # An empty soft clause is falsified by every assignment.
+    r = solve(Formula.from_clauses([[], [1]]), method="exact", time_limit=5)
+    assert r.cost == 1 and r.status == OPTIMUM
+    # An empty hard clause makes the instance unsatisfiable.
+    f = Formula.from_clauses([[], [1]], hard=[True, False], weights=[0, 1])
+    assert solve(f, method="random", time_limit=0.2).status == UNSATISFIABLE
+    # Weight 0 is accepted and costs nothing.
+    g = Formula.from_clauses([[1], [-1]], weights=[0, 4], weighted=True)
+    r = solve(g, method="exact", time_limit=5)
+    assert r.cost == 0 and r.status == OPTIMUM
+
+
+def test_solve_partial_never_returns_violated_hard_clauses():
+    f = random_weighted_partial(30, 60, 40, seed=2)
+    r = solve(f, method="random", time_limit=0.3, seed=1)
+    assert r.status in (SATISFIABLE, OPTIMUM, UNKNOWN)
+    if r.status != UNKNOWN:
+        assert evaluate(f, r.assignment).n_hard_unsat == 0 and r.verified
+
+
+def test_solve_validates_options():
+    f = random_ksat(20, 4, seed=0)
+    with pytest.raises(ValueError, match="unknown method"):
+        solve(f, method="nope")
+    with pytest.raises(ValueError, match="time_limit"):
+        solve(f, method="random", time_limit=-1)
+    with pytest.raises(ValueError, match="backend"):
+        solve(f, method="random", backend="tpu")
+
+
+def test_cupy_backend_fails_clearly_without_gpu():
+    from polystep_sat.backend import BackendUnavailable, cupy_available
+
+    if cupy_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(BackendUnavailable, match="cupy"):
+        solve(random_ksat(20, 4, seed=0), method="random", backend="cupy")
