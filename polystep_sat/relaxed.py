@@ -34,10 +34,16 @@ DEFAULT_CHUNK_BYTES = 512 * 2**20
 class _Bucket:
     """All clauses of one length k: variables (m_k, k), signs, weights."""
 
-    __slots__ = ("k", "clause_ids", "var", "neg", "w")
+    __slots__ = ("k", "clause_ids", "var", "neg", "pos", "w")
 
-    def __init__(self, k, clause_ids, var, neg, w):
-        self.k, self.clause_ids, self.var, self.neg, self.w = k, clause_ids, var, neg, w
+    def __init__(self, xp, k, clause_ids, blk, w):
+        self.k = k
+        self.clause_ids = xp.asarray(clause_ids)
+        # Column-major (k, m_k): a column is contiguous, gathers stay cheap.
+        self.var = xp.asarray(np.ascontiguousarray((np.abs(blk) - 1).T.astype(np.int32)))
+        self.neg = xp.asarray(np.ascontiguousarray((blk < 0).T))
+        self.pos = xp.asarray(np.ascontiguousarray((blk > 0).T.astype(np.float64)))
+        self.w = xp.asarray(w)
 
 
 class RelaxedObjective:
@@ -103,16 +109,17 @@ class RelaxedObjective:
                 continue
             # Discrete costs use the same float weights (hard = hard_weight);
             # exact integer costs come from exact_cost / verify.evaluate.
-            self.buckets.append(_Bucket(
-                int(k), xp.asarray(ids), xp.asarray((np.abs(blk) - 1).astype(np.int32)),
-                xp.asarray(blk < 0), xp.asarray(w[ids])))
+            self.buckets.append(_Bucket(xp, int(k), ids, blk, w[ids]))
 
     # ------------------------------------------------------------ helpers
     def _falsity(self, P, b):
-        """Per-literal falsity q for bucket b; P is (c, n) -> (c, m_k, k)."""
-        xp = self.xp
-        pv = P[:, b.var]
-        return xp.where(b.neg, pv, 1.0 - pv)
+        """Per-literal falsity q for bucket b, one (c, m_k) array per column.
+
+        ``q = |pos - p|`` with pos = 1.0 for a positive literal: 1 - p for
+        ``+v``, p for ``-v``; column-wise gathers are much faster than one
+        (c, m_k, k) gather.
+        """
+        return [self.xp.abs(b.pos[j] - P[:, b.var[j]]) for j in range(b.k)]
 
     def _chunk(self):
         per_member = 8 * 3 * max(1, self.formula.n_literals)  # gather + where + prod temporaries
@@ -135,7 +142,11 @@ class RelaxedObjective:
             Pc = P[s:s + step]
             acc = out[s:s + step]
             for b in self.buckets:
-                acc += self._falsity(Pc, b).prod(axis=-1) @ b.w
+                q = self._falsity(Pc, b)
+                prod = q[0]
+                for qj in q[1:]:
+                    prod = prod * qj
+                acc += prod @ b.w
         return out
 
     def cost(self, p):
@@ -153,11 +164,11 @@ class RelaxedObjective:
         p = xp.asarray(p, dtype=xp.float64)
         g = xp.zeros(self.n_vars, dtype=xp.float64)
         for b in self.buckets:
-            q = self._falsity(p[None, :], b)[0]        # (m_k, k)
-            rest = _products_except_self(xp, q)         # (m_k, k)
-            dq = xp.where(b.neg, 1.0, -1.0)             # dq/dp
-            contrib = rest * dq * b.w[:, None]
-            g += xp.bincount(b.var.ravel(), weights=contrib.ravel(), minlength=self.n_vars)
+            q = [qj[0] for qj in self._falsity(p[None, :], b)]
+            rest = _products_except_self(q)
+            for j in range(b.k):
+                dq = 2.0 * b.neg[j] - 1.0                   # dq/dp: +1 for -v, -1 for +v
+                g += xp.bincount(b.var[j], weights=rest[j] * dq * b.w, minlength=self.n_vars)
         return g
 
     def exact_cost(self, assignment):
@@ -174,8 +185,10 @@ class RelaxedObjective:
         xp = self.xp
         out = []
         for b in self.buckets:
-            xv = x[b.var]
-            out.append((xv != b.neg).sum(axis=1, dtype=xp.int32))
+            tc = xp.zeros(b.w.shape[0], dtype=xp.int32)
+            for j in range(b.k):
+                tc += x[b.var[j]] != b.neg[j]
+            out.append(tc)
         return out
 
     def discrete_cost(self, x):
@@ -197,25 +210,28 @@ class RelaxedObjective:
             counts = self.true_counts(x)
         d = xp.zeros(self.n_vars, dtype=xp.float64)
         for b, tc in zip(self.buckets, counts):
-            lit_true = x[b.var] != b.neg                 # (m_k, k)
-            make = (tc == 0)[:, None]                    # every literal of a falsified clause makes it
-            brk = lit_true & (tc == 1)[:, None]
-            contrib = (brk.astype(xp.float64) - make) * b.w[:, None]
-            d += xp.bincount(b.var.ravel(), weights=contrib.ravel(), minlength=self.n_vars)
+            make = tc == 0                                # each literal of a falsified clause makes it
+            one = tc == 1
+            for j in range(b.k):
+                brk = one & (x[b.var[j]] != b.neg[j])     # the only true literal
+                d += xp.bincount(b.var[j], weights=(brk.astype(xp.float64) - make) * b.w,
+                                 minlength=self.n_vars)
         return d
 
 
-def _products_except_self(xp, q):
-    """For each column j of q (m, k): the product of the other columns (no division)."""
-    m, k = q.shape
+def _products_except_self(q):
+    """For columns q[0..k-1] (equal-length arrays): the product of the others (no division)."""
+    k = len(q)
     if k == 1:
-        return xp.ones_like(q)
-    if k == 2:
-        return q[:, ::-1].copy()
-    if k == 3:
-        return xp.stack([q[:, 1] * q[:, 2], q[:, 0] * q[:, 2], q[:, 0] * q[:, 1]], axis=1)
-    pre = xp.ones_like(q)
-    suf = xp.ones_like(q)
-    pre[:, 1:] = xp.cumprod(q[:, :-1], axis=1)
-    suf[:, :-1] = xp.cumprod(q[:, :0:-1], axis=1)[:, ::-1]
-    return pre * suf
+        return [q[0] * 0.0 + 1.0]
+    pre = [None] * k
+    acc = None
+    for j in range(k):
+        pre[j] = acc
+        acc = q[j] if acc is None else acc * q[j]
+    out = [None] * k
+    acc = None
+    for j in range(k - 1, -1, -1):
+        out[j] = acc if pre[j] is None else (pre[j] if acc is None else pre[j] * acc)
+        acc = q[j] if acc is None else acc * q[j]
+    return out
