@@ -1,0 +1,639 @@
+"""WalkSAT (Selman, Kautz & Cohen) for MAX-SAT and weighted partial MaxSAT.
+
+The flip loop is a numba kernel working on flat int32 arrays:
+
+* clauses are cleaned once: repeated literals are dropped, tautologies and
+  zero-weight soft clauses leave the search (they can never cost anything), and
+  empty clauses leave it too, their weight (or hard count) added as a constant;
+* a literal is coded ``2 * var + neg``; occurrence lists map each literal to the
+  clauses that contain it, both polarities of a variable side by side;
+* per clause the number of true literals (uint8 when clauses are short, so the
+  1M-variable array fits in the L3 cache), and the falsified clauses in two
+  lists (hard, soft) with positions for O(1) add/remove.
+
+A step picks a random falsified clause (a hard one with probability
+``hard_pick`` when any is falsified), computes each of its variables' break
+(the weight of clauses that would become false) by scanning the occurrences of
+the variable's true literal, and flips a break-0 variable if there is one,
+else a random variable with probability ``noise``, else one with the fewest
+breaks (ties at random). Breaks are not cached: for short clauses scanning is
+cheaper than maintaining make/break counts, and needs no per-clause XOR.
+
+Hard clauses get the scoring weight ``1 + total soft weight``, so breaking one
+is always worse than breaking every soft clause. Weights too large for int64
+break sums are scaled for the heuristic only; costs are then recomputed
+exactly with :func:`polystep_sat.verify.evaluate` before they are returned.
+
+The best assignment is kept without copying ``n`` bytes per improvement: the
+kernel logs flipped variables since the last snapshot and remembers the log
+length at the best point; syncing replays that prefix onto the snapshot
+(amortised O(1) per flip; a full copy only after ``n`` flips without a new best).
+
+The kernel runs in bounded chunks of flips so the Python loop between chunks
+can honour the deadline, ``ctx.should_stop()`` and throttled ``ctx.report``.
+Its random numbers come from its own xorshift64* state (seeded from
+``ctx.rng``), so a run with a flip limit is reproducible whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+
+import numpy as np
+from numba import njit
+
+from .formula import exact_weight_sum
+from .verify import evaluate
+
+# Indices into the int64 state vector the kernel reads and writes.
+_NH, _NS, _COST, _BNH, _BCOST, _LOGLEN, _BESTLEN, _DIVERGED, _IMPROVED, _FLIPS = range(10)
+_NSTATE = 10
+
+_U32 = np.uint64(32)
+_XS_MUL = np.uint64(2685821657736338717)
+
+
+# --------------------------------------------------------------- preprocessing
+@njit(cache=True)
+def _classify(n_vars, indptr, literals):
+    """Distinct literal count per clause, and its kind: 0 tautology, 1 normal, 2 empty."""
+    m = indptr.size - 1
+    stamp = np.full(n_vars, -1, np.int64)
+    sign = np.zeros(n_vars, np.int8)
+    length = np.zeros(m, np.int64)
+    kind = np.zeros(m, np.int8)
+    for i in range(m):
+        taut = False
+        cnt = 0
+        for j in range(indptr[i], indptr[i + 1]):
+            lit = literals[j]
+            v = abs(lit) - 1
+            s = 1 if lit < 0 else 0
+            if stamp[v] == i:
+                if sign[v] != s:
+                    taut = True
+            else:
+                stamp[v] = i
+                sign[v] = s
+                cnt += 1
+        length[i] = cnt
+        kind[i] = 0 if taut else (2 if cnt == 0 else 1)
+    return length, kind
+
+
+@njit(cache=True)
+def _build(n_vars, indptr, literals, active_idx, cptr, clits, optr, occ):
+    """Fill the cleaned clause CSR (literal codes) and the literal -> clause lists."""
+    stamp = np.full(n_vars, -1, np.int64)
+    ma = active_idx.size
+    for a in range(ma):
+        i = active_idx[a]
+        p = cptr[a]
+        for j in range(indptr[i], indptr[i + 1]):
+            lit = literals[j]
+            v = abs(lit) - 1
+            if stamp[v] != a:
+                stamp[v] = a
+                code = 2 * v + (1 if lit < 0 else 0)
+                clits[p] = code
+                p += 1
+                optr[code + 1] += 1
+    for t in range(2 * n_vars):
+        optr[t + 1] += optr[t]
+    fill = optr[:-1].copy()
+    for a in range(ma):
+        for p in range(cptr[a], cptr[a + 1]):
+            code = clits[p]
+            occ[fill[code]] = a
+            fill[code] += 1
+
+
+@njit(cache=True)
+def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st):
+    """Set true-literal counts and falsified lists for assignment ``a`` (uint8 0/1)."""
+    ma = cptr.size - 1
+    nh = 0
+    ns = 0
+    cost = 0
+    for c in range(ma):
+        k = 0
+        for p in range(cptr[c], cptr[c + 1]):
+            code = clits[p]
+            if a[code >> 1] != (code & 1):
+                k += 1
+        nt[c] = k
+        if k == 0:
+            if not unit and cw[c] >= hard_w:
+                hl[nh] = c
+                pos[c] = nh
+                nh += 1
+            else:
+                fl[ns] = c
+                pos[c] = ns
+                ns += 1
+                cost += 1 if unit else cw[c]
+    st[_NH] = nh
+    st[_NS] = ns
+    st[_COST] = cost
+
+
+# ------------------------------------------------------------------- the kernel
+@njit(cache=True)
+def _flip_chunk(max_flips, a, cptr, clits, optr, occ, cw, unit, hard_w, nt, fl, hl, pos,
+                snap, log, st, rng, noise_thr, hard_thr):
+    """Run up to ``max_flips`` WalkSAT flips; return the number done.
+
+    Stops early when every active clause is satisfied. ``st`` carries the
+    counters between chunks, ``rng[0]`` the xorshift64* state.
+    """
+    nh = st[_NH]
+    ns = st[_NS]
+    cost = st[_COST]
+    bnh = st[_BNH]
+    bcost = st[_BCOST]
+    log_len = st[_LOGLEN]
+    best_len = st[_BESTLEN]
+    diverged = st[_DIVERGED]
+    improved = st[_IMPROVED]
+    cap = log.size
+    x = rng[0]
+    done = 0
+    while done < max_flips:
+        if nh + ns == 0:
+            break
+        # ---- pick a falsified clause (hard ones first, mostly)
+        x ^= x >> np.uint64(12)
+        x ^= x << np.uint64(25)
+        x ^= x >> np.uint64(27)
+        r = (x * _XS_MUL) >> _U32
+        if nh > 0 and r < hard_thr:
+            x ^= x >> np.uint64(12)
+            x ^= x << np.uint64(25)
+            x ^= x >> np.uint64(27)
+            idx = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(nh)) >> _U32)
+            c = hl[idx]
+        else:
+            x ^= x >> np.uint64(12)
+            x ^= x << np.uint64(25)
+            x ^= x >> np.uint64(27)
+            idx = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(nh + ns)) >> _U32)
+            c = hl[idx] if idx < nh else fl[idx - nh]
+        start = cptr[c]
+        k = cptr[c + 1] - start
+        # ---- choose the variable
+        x ^= x >> np.uint64(12)
+        x ^= x << np.uint64(25)
+        x ^= x >> np.uint64(27)
+        r = (x * _XS_MUL) >> _U32
+        choice = -1
+        ties = 0
+        if r < noise_thr:
+            # noisy step: a freebie if there is one, else a random variable
+            for j in range(start, start + k):
+                t = clits[j] ^ 1
+                free = True
+                for q in range(optr[t], optr[t + 1]):
+                    if nt[occ[q]] == 1:
+                        free = False
+                        break
+                if free:
+                    ties += 1
+                    if ties == 1:
+                        choice = clits[j] >> 1
+                    else:
+                        x ^= x >> np.uint64(12)
+                        x ^= x << np.uint64(25)
+                        x ^= x >> np.uint64(27)
+                        if (((x * _XS_MUL) >> _U32) * np.uint64(ties)) >> _U32 == np.uint64(0):
+                            choice = clits[j] >> 1
+            if choice < 0:
+                x ^= x >> np.uint64(12)
+                x ^= x << np.uint64(25)
+                x ^= x >> np.uint64(27)
+                j = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(k)) >> _U32)
+                choice = clits[start + j] >> 1
+        else:
+            # greedy step: fewest breaks, ties at random (a freebie has 0)
+            bestb = np.int64(-1)
+            for j in range(start, start + k):
+                t = clits[j] ^ 1
+                b = np.int64(0)
+                for q in range(optr[t], optr[t + 1]):
+                    d = occ[q]
+                    if nt[d] == 1:
+                        b += 1 if unit else cw[d]
+                        if bestb >= 0 and b > bestb:
+                            break
+                if bestb < 0 or b < bestb:
+                    bestb = b
+                    choice = clits[j] >> 1
+                    ties = 1
+                elif b == bestb:
+                    ties += 1
+                    x ^= x >> np.uint64(12)
+                    x ^= x << np.uint64(25)
+                    x ^= x >> np.uint64(27)
+                    if (((x * _XS_MUL) >> _U32) * np.uint64(ties)) >> _U32 == np.uint64(0):
+                        choice = clits[j] >> 1
+        # ---- flip it
+        v = choice
+        old = np.int64(a[v])
+        a[v] = 1 - old
+        lt = 2 * v + old          # the literal that becomes true
+        for q in range(optr[lt], optr[lt + 1]):
+            d = occ[q]
+            nt[d] += 1
+            if nt[d] == 1:        # d leaves the falsified lists
+                p = pos[d]
+                if not unit and cw[d] >= hard_w:
+                    nh -= 1
+                    last = hl[nh]
+                    hl[p] = last
+                    pos[last] = p
+                else:
+                    ns -= 1
+                    last = fl[ns]
+                    fl[p] = last
+                    pos[last] = p
+                    cost -= 1 if unit else cw[d]
+        lf = lt ^ 1               # the literal that becomes false
+        for q in range(optr[lf], optr[lf + 1]):
+            d = occ[q]
+            nt[d] -= 1
+            if nt[d] == 0:        # d joins the falsified lists
+                if not unit and cw[d] >= hard_w:
+                    hl[nh] = d
+                    pos[d] = nh
+                    nh += 1
+                else:
+                    fl[ns] = d
+                    pos[d] = ns
+                    ns += 1
+                    cost += 1 if unit else cw[d]
+        done += 1
+        # ---- log the flip; remember where the best point is
+        if diverged == 0:
+            if log_len == cap:
+                # replay the prefix up to the best point onto the snapshot
+                for i in range(best_len):
+                    snap[log[i]] ^= 1
+                rest = log_len - best_len
+                for i in range(rest):
+                    log[i] = log[best_len + i]
+                log_len = rest
+                best_len = 0
+                if log_len == cap:   # no new best for a whole log: stop logging
+                    diverged = 1
+                    log_len = 0
+            if diverged == 0:
+                log[log_len] = v
+                log_len += 1
+        if nh < bnh or (nh == bnh and cost < bcost):
+            bnh = nh
+            bcost = cost
+            improved = 1
+            if diverged == 1:
+                snap[:] = a
+                diverged = 0
+                log_len = 0
+            best_len = log_len
+    rng[0] = x
+    st[_NH] = nh
+    st[_NS] = ns
+    st[_COST] = cost
+    st[_BNH] = bnh
+    st[_BCOST] = bcost
+    st[_LOGLEN] = log_len
+    st[_BESTLEN] = best_len
+    st[_DIVERGED] = diverged
+    st[_IMPROVED] = improved
+    st[_FLIPS] += done
+    return done
+
+
+@njit(cache=True)
+def _sync_best(snap, log, st):
+    """Bring the snapshot up to the best point: replay the logged prefix."""
+    best_len = st[_BESTLEN]
+    log_len = st[_LOGLEN]
+    for i in range(best_len):
+        snap[log[i]] ^= 1
+    rest = log_len - best_len
+    for i in range(rest):
+        log[i] = log[best_len + i]
+    st[_LOGLEN] = rest
+    st[_BESTLEN] = 0
+
+
+# ------------------------------------------------------------------ structure
+class _Structure:
+    """The cleaned clause arrays of one formula, shared by every WalkSAT on it."""
+
+    def __init__(self, formula):
+        n = formula.n_vars
+        length, kind = _classify(n, formula.indptr, formula.literals)
+        w = formula.weights
+        hard = formula.hard
+        empty = kind == 2
+        self.const_hard = int(np.count_nonzero(empty & hard))
+        self.const_cost = exact_weight_sum(w[empty & ~hard])
+        active = (kind == 1) & (hard | (w > 0))
+        active_idx = np.flatnonzero(active).astype(np.int64)
+        ma = active_idx.size
+        cptr = np.zeros(ma + 1, np.int64)
+        np.cumsum(length[active_idx], out=cptr[1:])
+        L = int(cptr[-1])
+        self.cptr = cptr
+        self.clits = np.empty(L, np.int32)
+        self.optr = np.zeros(2 * n + 1, np.int32 if L < 2**31 else np.int64)
+        self.occ = np.empty(L, np.int32)
+        _build(n, formula.indptr, formula.literals, active_idx, self.cptr, self.clits, self.optr, self.occ)
+        self.n_vars = n
+        self.n_active = ma
+        self.max_len = int(length[active_idx].max()) if ma else 0
+        # Scoring weights: unit (no array) when there is nothing to weigh.
+        wa = w[active_idx]
+        ha = hard[active_idx]
+        soft_w = wa[~ha]
+        self.unit_weight = None
+        if not ha.any() and (soft_w.size == 0 or np.all(soft_w == soft_w[0])):
+            self.unit = True
+            self.unit_weight = int(soft_w[0]) if soft_w.size else 1
+            self.cw = np.zeros(0, np.int64)
+            self.hard_w = 1
+            self.exact = True
+            return
+        self.unit = False
+        # Break sums must fit int64: H * (occurrences + 1) < 2**62.
+        max_occ = int(np.diff(self.optr).max()) if n else 0
+        limit = 2**62 // (max_occ + 2)
+        total = exact_weight_sum(soft_w)
+        self.exact = total + 1 <= limit
+        if not self.exact:
+            # Scale for the heuristic only; costs are re-evaluated exactly.
+            target = limit // 4
+            soft_w = np.maximum(1, (soft_w.astype(np.float64) * (target / float(total))).astype(np.int64))
+            total = int(soft_w.sum())
+        self.hard_w = total + 1
+        cw = np.empty(ma, np.int64)
+        cw[~ha] = soft_w
+        cw[ha] = self.hard_w
+        self.cw = cw
+
+
+_STRUCTURES = weakref.WeakKeyDictionary()
+
+
+def _structure(formula) -> _Structure:
+    s = _STRUCTURES.get(formula)
+    if s is None:
+        s = _Structure(formula)
+        _STRUCTURES[formula] = s
+    return s
+
+
+# ------------------------------------------------------------------- WalkSAT
+class WalkSAT:
+    """A WalkSAT search on one formula, with state that persists between calls.
+
+    Parameters
+    ----------
+    formula : Formula.
+    noise : probability of a random walk step when no freebie exists
+        (0.567 is the classic SAT setting; about 0.3 does better on large MAX-SAT).
+    seed : seed of the kernel's random numbers (int); None draws one.
+    hard_pick : probability of picking among falsified hard clauses when any
+        is falsified (otherwise among all falsified clauses).
+
+    Use ``set_assignment(a)`` then ``run(...)``; ``best_key`` and
+    ``best_assignment()`` give the best point seen since ``set_assignment``.
+    """
+
+    LOG_MIN = 1 << 16
+
+    def __init__(self, formula, noise: float = 0.3, seed: int | None = None, hard_pick: float = 0.9):
+        if not 0.0 <= noise <= 1.0:
+            raise ValueError(f"noise must be in [0, 1], got {noise!r}")
+        if not 0.0 <= hard_pick <= 1.0:
+            raise ValueError(f"hard_pick must be in [0, 1], got {hard_pick!r}")
+        self.formula = formula
+        self.s = s = _structure(formula)
+        self.noise = float(noise)
+        self.noise_thr = np.uint64(min(int(noise * 2**32), 2**32))
+        self.hard_thr = np.uint64(min(int(hard_pick * 2**32), 2**32))
+        if seed is None:
+            seed = int(np.random.default_rng().integers(1, 2**63))
+        self.rng = np.array([(int(seed) * 0x9E3779B97F4A7C15 + 1) % 2**64 or 1], dtype=np.uint64)
+        self._gen = np.random.default_rng(int(seed))  # for restarts
+        n, ma = s.n_vars, s.n_active
+        self.a = np.zeros(n, np.uint8)
+        self.nt = np.zeros(ma, np.uint8 if s.max_len < 255 else np.int32)
+        self.fl = np.empty(ma, np.int32)
+        self.hl = np.empty(ma, np.int32)
+        self.pos = np.empty(ma, np.int32)
+        self.snap = np.zeros(n, np.uint8)
+        self.log = np.empty(max(n, self.LOG_MIN), np.int32)
+        self.st = np.zeros(_NSTATE, np.int64)
+        self.flips = 0
+        self.restarts = 0
+
+    # ---------------------------------------------------------- state
+    def _load(self, assignment):
+        a = np.asarray(assignment)
+        if a.shape != (self.s.n_vars,):
+            raise ValueError(f"assignment has shape {a.shape}, expected ({self.s.n_vars},)")
+        np.not_equal(a, 0, out=self.a.view(bool))
+        s = self.s
+        _init_state(self.a, s.cptr, s.clits, s.cw, s.unit, s.hard_w, self.nt, self.fl, self.hl, self.pos, self.st)
+
+    def set_assignment(self, assignment):
+        """Start from ``assignment`` (bool / 0-1 array); forget the previous best."""
+        self._load(assignment)
+        st = self.st
+        st[_BNH] = st[_NH]
+        st[_BCOST] = st[_COST]
+        st[_LOGLEN] = st[_BESTLEN] = st[_DIVERGED] = 0
+        st[_IMPROVED] = 1
+        self.snap[:] = self.a
+
+    def restart(self, assignment=None):
+        """Jump to ``assignment`` (default: uniformly random), keeping the best so far."""
+        _sync_best(self.snap, self.log, self.st)
+        if assignment is None:
+            assignment = self._gen.random(self.s.n_vars) < 0.5
+        self._load(assignment)
+        st = self.st
+        st[_LOGLEN] = st[_BESTLEN] = 0
+        st[_DIVERGED] = 1
+        self.restarts += 1
+        if (st[_NH], st[_COST]) < (st[_BNH], st[_BCOST]):
+            st[_BNH], st[_BCOST] = st[_NH], st[_COST]
+            st[_IMPROVED] = 1
+            self.snap[:] = self.a
+            st[_DIVERGED] = 0
+
+    # ---------------------------------------------------------- results
+    def _key(self, nh, cost):
+        s = self.s
+        cost = int(cost) * (s.unit_weight if s.unit else 1)
+        return s.const_hard + int(nh), s.const_cost + cost
+
+    @property
+    def current_key(self):
+        """(hard clauses falsified, cost) of the current assignment (cost exact if ``exact``)."""
+        return self._key(self.st[_NH], self.st[_COST])
+
+    @property
+    def best_key(self):
+        """(hard clauses falsified, cost) of the best point; exact when ``self.s.exact``,
+        else see :meth:`best`."""
+        return self._key(self.st[_BNH], self.st[_BCOST])
+
+    @property
+    def solved(self) -> bool:
+        """Every clause that can be satisfied is: nothing left to improve."""
+        return self.st[_BNH] == 0 and self.st[_BCOST] == 0
+
+    def best_assignment(self) -> np.ndarray:
+        """A bool copy of the best assignment seen since ``set_assignment``."""
+        _sync_best(self.snap, self.log, self.st)
+        return self.snap.astype(bool)
+
+    def best(self):
+        """``(assignment, hard_unsat, cost)`` of the best point, cost exact."""
+        a = self.best_assignment()
+        if self.s.exact:
+            h, c = self.best_key
+        else:
+            ev = evaluate(self.formula, a)
+            h, c = ev.n_hard_unsat, ev.cost
+        return a, h, c
+
+    # ---------------------------------------------------------- search
+    def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
+            chunk_seconds: float = 0.05):
+        """Flip until ``max_flips`` flips, the ``deadline`` (perf_counter time),
+        ``ctx.should_stop()`` or a point with nothing left to satisfy.
+
+        Reports to ``ctx`` (when given) the best point after an improvement, at
+        most every ``report_every`` seconds, and once more at the end.
+        Returns the number of flips done.
+        """
+        s = self.s
+        done = 0
+        chunk = 10_000
+        last_report = -np.inf
+        pending = False
+        while not self.solved:
+            n = chunk if max_flips is None else min(chunk, max_flips - done)
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    break
+            if n <= 0:
+                break
+            t0 = time.perf_counter()
+            k = _flip_chunk(n, self.a, s.cptr, s.clits, s.optr, s.occ, s.cw, s.unit, s.hard_w, self.nt,
+                            self.fl, self.hl, self.pos, self.snap, self.log, self.st, self.rng,
+                            self.noise_thr, self.hard_thr)
+            dt = time.perf_counter() - t0
+            done += k
+            # aim each chunk at chunk_seconds (and never past the deadline)
+            rate = k / max(dt, 1e-6)
+            chunk = int(min(max(rate * chunk_seconds, 1_000), 20_000_000))
+            if deadline is not None:
+                chunk = max(1_000, min(chunk, int(rate * max(deadline - time.perf_counter(), 0.0)) + 1))
+            if self.st[_IMPROVED]:
+                pending = True
+                self.st[_IMPROVED] = 0
+            if ctx is not None and pending and time.perf_counter() - last_report >= report_every:
+                ctx.report(*self.best())
+                last_report = time.perf_counter()
+                pending = False
+            if ctx is not None and ctx.should_stop():
+                break
+        self.flips += done
+        if ctx is not None and pending:
+            ctx.report(*self.best())
+        return done
+
+
+# ------------------------------------------------------------------- front ends
+def _seed_from(ctx) -> int:
+    return int(ctx.rng.integers(1, 2**63))
+
+
+def walksat_polish(formula, assignment, ctx=None, flips=None, time_budget=None, noise: float = 0.3,
+                   seed: int | None = None, report: bool = True, **kwargs):
+    """Polish ``assignment`` with WalkSAT; return ``(best_assignment, hard_unsat, cost)``.
+
+    The search runs for ``flips`` flips and/or ``time_budget`` seconds (and
+    stops at ``ctx``'s deadline or stop request, or when nothing is left to
+    satisfy); the result is never worse than ``assignment``. With ``report``,
+    improvements go to ``ctx.report``. ``seed`` defaults to one drawn from
+    ``ctx.rng``. Extra keyword arguments go to :class:`WalkSAT`.
+    """
+    if flips is None and time_budget is None and (ctx is None or ctx.deadline is None):
+        raise ValueError("give flips or time_budget (or a ctx with a time limit)")
+    if seed is None:
+        seed = _seed_from(ctx) if ctx is not None else None
+    ws = WalkSAT(formula, noise=noise, seed=seed, **kwargs)
+    ws.set_assignment(assignment)
+    deadline = None if time_budget is None else time.perf_counter() + float(time_budget)
+    if ctx is not None and ctx.deadline is not None:
+        deadline = ctx.deadline if deadline is None else min(deadline, ctx.deadline)
+    ws.run(max_flips=flips, deadline=deadline, ctx=ctx if report else None)
+    if ctx is not None:
+        ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + ws.flips
+    return ws.best()
+
+
+def run_walksat(formula, ctx, noise: float = 0.3, max_flips: int | None = None, restart_flips: int | None = None,
+                hard_pick: float = 0.9, init=None, report_every: float = 0.3):
+    """Method "walksat": WalkSAT until the time limit, ``max_flips`` or an optimum.
+
+    Parameters
+    ----------
+    noise : random-walk probability (default 0.3; 0.567 is the classic setting).
+    max_flips : total flip limit (None: until ``ctx`` says stop).
+    restart_flips : restart from a random assignment every this many flips
+        (None: never; restarts rarely help on large instances).
+    hard_pick : probability of working on a falsified hard clause when any is.
+    init : starting assignment (bool array); default ``ctx.initial_assignment``
+        when set (a hard-feasible point for partial MaxSAT), else random.
+    """
+    if max_flips is None and ctx.deadline is None and ctx.stop_event is None:
+        raise ValueError("walksat needs a time limit or max_flips")
+    if restart_flips is not None and restart_flips < 1:
+        raise ValueError("restart_flips must be a positive number of flips")
+    t0 = time.perf_counter()
+    with ctx.phase("walksat_setup"):
+        ws = WalkSAT(formula, noise=noise, seed=_seed_from(ctx), hard_pick=hard_pick)
+        if init is None:
+            init = getattr(ctx, "initial_assignment", None)
+        if init is None:
+            init = ctx.rng.random(formula.n_vars) < 0.5
+        ws.set_assignment(init)
+    t_search = time.perf_counter()
+    done = 0
+    while True:
+        budget = None if max_flips is None else max_flips - done
+        if restart_flips is not None:
+            budget = restart_flips if budget is None else min(budget, restart_flips)
+        done += ws.run(max_flips=budget, deadline=ctx.deadline, ctx=ctx, report_every=report_every)
+        if ws.solved or ctx.should_stop() or (max_flips is not None and done >= max_flips):
+            break
+        if restart_flips is None:
+            break
+        ws.restart()
+    ctx.report(*ws.best())  # the final best (no-op if already reported)
+    dt = time.perf_counter() - t_search
+    ctx.info.update({
+        "flips": int(done),
+        "flips_per_second": float(done / dt) if dt > 0 else 0.0,
+        "restarts": ws.restarts,
+        "noise": ws.noise,
+        "setup_seconds": t_search - t0,
+        "solved": bool(ws.solved),
+    })
