@@ -1,0 +1,739 @@
+"""DIMACS CNF and WCNF reading and writing: fast, strict, with clear errors.
+
+Formats, detected by content:
+
+* ``p cnf NV NC``: plain CNF; every clause soft with weight 1 (MAX-SAT).
+* ``p wcnf NV NC [TOP]``: the old weighted format; each clause starts with
+  its weight, a weight >= TOP marks a hard clause (no TOP: all soft).
+* the new WCNF format (MaxSAT Evaluation 2022+): no ``p`` line, hard clauses
+  start with ``h``, soft ones with their weight; the number of variables is
+  the largest one used.
+
+Files may be compressed with gzip, bzip2 or xz (recognised by their magic
+bytes, whatever the extension). Comments (``c ...`` lines) may appear
+anywhere, a clause may span lines and several may share one, a lone ``0`` is
+the empty clause, soft weight 0 is accepted, and SATLIB's ``%`` trailer ends
+the formula.
+
+The scanner is a single pass of a numba kernel over the file's bytes. It runs
+in chunks of a few megabytes so that Python signal handlers (SIGINT/SIGTERM)
+get control several times a second, and so that a progress callback can be
+called between chunks. Bad input raises :class:`DimacsError`, whose text is a
+single ``FILE:LINE: what was wrong; what was expected`` line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+
+import numpy as np
+from numba import njit
+
+from .formula import Formula
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+# Bytes the kernel scans per call: small enough to return to Python (signals,
+# progress) every ~10-30 ms, large enough that the call overhead is nothing.
+SCAN_CHUNK = 8 << 20
+# Bytes read (or decompressed) per call, for the same reason.
+READ_CHUNK = 4 << 20
+
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+_UNSUPPORTED_MAGIC = (
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x5d\x00\x00", "lzma (legacy)"),
+)
+# First line of the new WCNF format as written by write_dimacs: that format
+# has no header, so declared-but-unused variables would otherwise be lost.
+_NVARS_COMMENT = re.compile(rb"c polystep-sat n_vars (\d+)[ \t\r]*(?:\n|$)")
+
+
+class DimacsError(ValueError):
+    """Bad DIMACS input. ``str(e)`` is one line: ``FILE:LINE: message``.
+
+    Attributes
+    ----------
+    path : the file name (or the name given to :func:`parse_dimacs_bytes`).
+    line : 1-based line number, or None when the problem is the file as a
+        whole (missing, unreadable, corrupt compression, empty).
+    reason : the message without the location.
+    """
+
+    def __init__(self, path, line, reason):
+        self.path = str(path)
+        self.line = None if line is None else int(line)
+        self.reason = reason
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        super().__init__(f"{where}: {reason}")
+
+
+# --------------------------------------------------------------------------
+# The scanning kernel
+# --------------------------------------------------------------------------
+
+# Slots of the int64 state vector carried between chunk calls.
+S_POS, S_LINE, S_LINE_START, S_FMT, S_NV, S_NC_DECL, S_TOP, S_HAS_TOP, S_P_LINE, \
+    S_NLITS, S_NCLAUSES, S_IN_CLAUSE, S_CLAUSE_LINE, S_MAX_VAR, S_SEEN, S_REQUIRE_HEADER, \
+    S_ERR_POS, S_ERR_VAL = range(18)
+N_STATE = 18
+
+# Formats.
+F_UNKNOWN, F_CNF, F_OLD_WCNF, F_NEW_WCNF = 0, 1, 2, 3
+_FORMAT_NAMES = {F_CNF: "cnf", F_OLD_WCNF: "wcnf-old", F_NEW_WCNF: "wcnf"}
+
+# What the kernel returns.
+EV_BUDGET, EV_EOF, EV_PLINE, EV_END = 0, 1, 2, 3
+E_TOKEN, E_OVERFLOW, E_LIT_OVERFLOW, E_VAR_RANGE, E_NEG_WEIGHT, E_NO_HEADER = 10, 11, 12, 13, 14, 15
+
+
+@njit(cache=True, nogil=True)
+def _scan(buf, stop, st, lits, indptr, weights, hard):  # pragma: no cover - compiled
+    """Scan ``buf`` from ``st[S_POS]`` until ``stop`` (or an event).
+
+    Only stops between tokens, so ``stop`` is a soft limit. Literals go to
+    ``lits``, clause ends to ``indptr[1:]``, weights and the hard flags (WCNF
+    only) to ``weights`` / ``hard``. Returns an EV_* or E_* code; on an error
+    ``st[S_ERR_POS]`` is the offending byte and ``st[S_LINE]`` its line.
+    """
+    n = buf.size
+    i = st[S_POS]
+    line = st[S_LINE]
+    line_start = st[S_LINE_START] != 0
+    fmt = st[S_FMT]
+    nv = st[S_NV]
+    top = st[S_TOP]
+    has_top = st[S_HAS_TOP] != 0
+    nl = st[S_NLITS]
+    nc = st[S_NCLAUSES]
+    in_clause = st[S_IN_CLAUSE] != 0
+    clause_line = st[S_CLAUSE_LINE]
+    max_var = st[S_MAX_VAR]
+    seen = st[S_SEEN] != 0
+    require_header = st[S_REQUIRE_HEADER] != 0
+    err_pos = -1
+    err_val = 0
+    code = EV_BUDGET
+    while i < n:
+        b = buf[i]
+        if b == 10:
+            line += 1
+            line_start = True
+            i += 1
+            if i >= stop:
+                break
+            continue
+        if b == 32 or (b >= 9 and b <= 13):
+            i += 1
+            continue
+        if (b >= 48 and b <= 57) or b == 45:
+            # ---- an integer token
+            neg = b == 45
+            j = i + 1 if neg else i
+            first_digit = j
+            val = np.int64(0)
+            overflow = False
+            while j < n:
+                d = np.int64(buf[j]) - 48
+                if d < 0 or d > 9:
+                    break
+                if val >= 922337203685477580 and (val > 922337203685477580 or d > 7):
+                    overflow = True
+                    break
+                val = val * 10 + d
+                j += 1
+            if fmt == F_UNKNOWN and not overflow:
+                if require_header:
+                    code = E_NO_HEADER
+                    err_pos = i
+                    break
+                fmt = F_NEW_WCNF
+            if overflow:
+                code = E_OVERFLOW
+                err_pos = i
+                break
+            if j == first_digit:
+                code = E_TOKEN
+                err_pos = i
+                break
+            if j < n:
+                c2 = buf[j]
+                if not (c2 == 32 or (c2 >= 9 and c2 <= 13)):
+                    code = E_TOKEN
+                    err_pos = i
+                    break
+            seen = True
+            line_start = False
+            if fmt != F_CNF and not in_clause:
+                # the weight that opens a WCNF clause
+                if neg and val != 0:
+                    code = E_NEG_WEIGHT
+                    err_pos = i
+                    break
+                weights[nc] = val
+                hard[nc] = has_top and val >= top
+                in_clause = True
+                clause_line = line
+            elif val == 0:
+                nc += 1
+                indptr[nc] = nl
+                in_clause = False
+            else:
+                if val > 2147483647:
+                    code = E_LIT_OVERFLOW
+                    err_pos = i
+                    break
+                if fmt != F_NEW_WCNF and val > nv:
+                    code = E_VAR_RANGE
+                    err_pos = i
+                    err_val = -val if neg else val
+                    break
+                if val > max_var:
+                    max_var = val
+                lits[nl] = -val if neg else val
+                nl += 1
+                if not in_clause:
+                    in_clause = True
+                    clause_line = line
+            # consume the separator (checked above) and maybe end the chunk:
+            # stopping between tokens keeps the state simple
+            i = j + 1
+            if j < n and buf[j] == 10:
+                line += 1
+                line_start = True
+            if i >= stop:
+                break
+            continue
+        if line_start:
+            if b == 99:  # 'c': a comment line
+                bad = False
+                while i < n and buf[i] != 10:
+                    if buf[i] == 0:
+                        bad = True
+                        break
+                    i += 1
+                if bad:
+                    code = E_TOKEN
+                    err_pos = i
+                    break
+                continue
+            if b == 112:  # 'p': the problem line, parsed in Python
+                code = EV_PLINE
+                err_pos = i
+                break
+            if b == 37:  # '%': SATLIB's end-of-formula marker
+                code = EV_END
+                err_pos = i
+                break
+        if b == 104 and not in_clause and (i + 1 >= n or buf[i + 1] == 32 or (buf[i + 1] >= 9 and buf[i + 1] <= 13)) \
+                and (fmt == F_NEW_WCNF or (fmt == F_UNKNOWN and not require_header)):
+            # 'h': a hard clause of the new WCNF format
+            fmt = F_NEW_WCNF
+            seen = True
+            line_start = False
+            hard[nc] = True
+            weights[nc] = 0
+            in_clause = True
+            clause_line = line
+            i += 1
+            continue
+        code = E_TOKEN
+        err_pos = i
+        break
+    if code == EV_BUDGET and i >= n:
+        code = EV_EOF
+        i = n
+    st[S_POS] = i
+    st[S_LINE] = line
+    st[S_LINE_START] = 1 if line_start else 0
+    st[S_FMT] = fmt
+    st[S_NLITS] = nl
+    st[S_NCLAUSES] = nc
+    st[S_IN_CLAUSE] = 1 if in_clause else 0
+    st[S_CLAUSE_LINE] = clause_line
+    st[S_MAX_VAR] = max_var
+    st[S_SEEN] = 1 if seen else 0
+    st[S_ERR_POS] = err_pos
+    st[S_ERR_VAL] = err_val
+    return code
+
+
+# --------------------------------------------------------------------------
+# Reading bytes
+# --------------------------------------------------------------------------
+
+def _compression(head: bytes):
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def _read_all(path, progress=None) -> bytearray:
+    """The file's (decompressed) bytes, read in chunks so signals get through."""
+    name = os.fspath(path)
+    try:
+        f = open(name, "rb")
+    except FileNotFoundError:
+        raise DimacsError(name, None, "no such file; expected the path of a DIMACS CNF or WCNF file") from None
+    except IsADirectoryError:
+        raise DimacsError(name, None, "is a directory; expected a DIMACS CNF or WCNF file") from None
+    except PermissionError:
+        raise DimacsError(name, None, "permission denied; expected a readable file") from None
+    except OSError as e:
+        raise DimacsError(name, None, f"cannot open: {e.strerror or e}") from None
+    with f:
+        try:
+            st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise DimacsError(name, None, "is a directory; expected a DIMACS CNF or WCNF file")
+            head = f.read(8)
+            kind = _compression(head)
+            for magic, other in _UNSUPPORTED_MAGIC:
+                if head.startswith(magic):
+                    raise DimacsError(name, None, f"{other}-compressed data is not supported; "
+                                                  "expected plain text, gzip, bzip2 or xz")
+            f.seek(0)
+            size = st.st_size if stat.S_ISREG(st.st_mode) else 0
+            if kind is None:
+                return _read_plain(f, size, progress)
+            return _read_compressed(f, name, kind, size, progress)
+        except DimacsError:
+            raise
+        except OSError as e:
+            raise DimacsError(name, None, f"cannot read: {e.strerror or e}") from None
+
+
+def _read_plain(f, size, progress):
+    if size > 0:
+        buf = bytearray(size)
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            k = f.readinto(view[got:got + READ_CHUNK])
+            if not k:
+                break
+            got += k
+            if progress is not None:
+                progress(0.5 * got / size)
+        view.release()
+        if got < size:  # the file shrank while we read it
+            del buf[got:]
+    else:  # not a regular file (pipe, /dev/stdin): size unknown
+        buf = bytearray()
+    while True:  # anything beyond the size seen at open time
+        chunk = f.read(READ_CHUNK)
+        if not chunk:
+            return buf
+        buf += chunk
+
+
+def _read_compressed(f, name, kind, size, progress):
+    import zlib
+
+    if kind == "gzip":
+        import gzip
+        z = gzip.GzipFile(fileobj=f, mode="rb")
+        errors = (OSError, EOFError, zlib.error)
+    elif kind == "bzip2":
+        import bz2
+        z = bz2.BZ2File(f, mode="rb")
+        errors = (OSError, EOFError, ValueError)
+    else:
+        import lzma
+        z = lzma.LZMAFile(f, mode="rb")
+        errors = (OSError, EOFError, lzma.LZMAError)
+    buf = bytearray()
+    try:
+        with z:
+            while True:
+                chunk = z.read(READ_CHUNK)
+                if not chunk:
+                    break
+                buf += chunk
+                if progress is not None and size:
+                    progress(0.5 * min(1.0, f.tell() / size))
+    except errors as e:
+        raise DimacsError(name, None, f"corrupt {kind} stream ({e}); expected a valid {kind} file") from None
+    return buf
+
+
+# --------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------
+
+def read_dimacs(path, *, progress=None) -> Formula:
+    """Read a DIMACS CNF or WCNF file (optionally gzip/bzip2/xz compressed).
+
+    Parameters
+    ----------
+    path : str or os.PathLike.
+    progress : optional ``callable(fraction)``, called between chunks with
+        the share of the work done (0..1).
+
+    Returns
+    -------
+    Formula
+        ``weighted`` is True for the WCNF formats. For ``p cnf`` / ``p wcnf``
+        the number of variables is the header's; for the new WCNF format it
+        is the largest variable used.
+
+    Raises
+    ------
+    DimacsError
+        On any bad input, with the file, the line and what was expected.
+    """
+    name = os.fspath(path)
+    buf = _read_all(name, progress)
+    return _parse(buf, name, require_header=_needs_header(name), progress=progress)
+
+
+def _needs_header(name: str) -> bool:
+    """A ``.cnf`` file must have its ``p cnf`` line: without one it would be
+    silently misread as the new WCNF format (first literal taken as weight)."""
+    return re.sub(r"\.(gz|bz2|xz)$", "", os.path.basename(name).lower()).endswith(".cnf")
+
+
+def parse_dimacs_bytes(data, name: str = "<bytes>") -> Formula:
+    """Parse DIMACS CNF/WCNF text given as ``bytes`` or ``str`` (not compressed)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return _parse(bytearray(data), name, require_header=_needs_header(name))
+
+
+def _token_at(buf, pos: int) -> bytes:
+    end = pos
+    n = len(buf)
+    while end < n and end - pos < 24 and buf[end] not in b" \t\r\n\v\f":
+        end += 1
+    return bytes(buf[pos:end])
+
+
+def _show(tok: bytes) -> str:
+    text = tok.decode("ascii", "backslashreplace")
+    return repr(text if len(tok) < 24 else text + "...")
+
+
+def _is_text(tok: bytes) -> bool:
+    return all(32 < c < 127 for c in tok)
+
+
+def _header(buf, pos, line, name):
+    """Parse the ``p`` line starting at ``pos``: (fmt, nv, nc, top, end)."""
+    end = buf.find(b"\n", pos)
+    end = len(buf) if end < 0 else end
+    raw = bytes(buf[pos:end])
+    expected = "expected 'p cnf NV NC' or 'p wcnf NV NC [TOP]'"
+    if not _is_text(raw.replace(b" ", b"").replace(b"\t", b"").replace(b"\r", b"")):
+        raise DimacsError(name, line, f"binary data in the problem line; {expected}")
+    text = raw.decode("ascii").strip()
+    shown = text if len(text) <= 60 else text[:60] + "..."
+    parts = text.split()
+    if len(parts) < 2 or parts[0] != "p" or parts[1] not in ("cnf", "wcnf"):
+        raise DimacsError(name, line, f"malformed problem line {shown!r}; {expected}")
+    fmt = F_CNF if parts[1] == "cnf" else F_OLD_WCNF
+    nums = parts[2:]
+    wanted = "'p cnf NV NC'" if fmt == F_CNF else "'p wcnf NV NC [TOP]'"
+    if len(nums) not in ((2,) if fmt == F_CNF else (2, 3)) or not all(x.isdigit() and x.isascii() for x in nums):
+        raise DimacsError(name, line, f"malformed problem line {shown!r}; expected {wanted} "
+                                      "with non-negative integers")
+    nv, nc = int(nums[0]), int(nums[1])
+    if nv > INT32_MAX:
+        raise DimacsError(name, line, f"variable count {nv} in the problem line does not fit 32 bits; "
+                                      f"expected at most {INT32_MAX}")
+    if nc > INT64_MAX:
+        raise DimacsError(name, line, f"clause count {nc} in the problem line overflows; "
+                                      f"expected at most {INT64_MAX}")
+    top, has_top = 0, False
+    if len(nums) == 3:
+        top, has_top = int(nums[2]), True
+        if top > INT64_MAX:
+            raise DimacsError(name, line, f"top weight {top} overflows 64 bits; expected at most {INT64_MAX}")
+        if top < 1:
+            raise DimacsError(name, line, "top weight 0 would make every clause hard; expected TOP >= 1")
+    return fmt, nv, nc, top, has_top, end
+
+
+def _scan_error(code, st, buf, name, require_header):
+    line = int(st[S_LINE])
+    pos = int(st[S_ERR_POS])
+    tok = _token_at(buf, pos)
+    fmt = int(st[S_FMT])
+    weight_expected = fmt in (F_OLD_WCNF, F_NEW_WCNF) and not st[S_IN_CLAUSE] or \
+        (fmt == F_UNKNOWN and not require_header)
+    what = "a clause weight (or 'h')" if fmt == F_NEW_WCNF or (fmt == F_UNKNOWN and weight_expected) \
+        else "a clause weight" if weight_expected else "a literal (non-zero integer) or 0"
+    if code == E_NO_HEADER:
+        return DimacsError(name, line, f"clause data {_show(tok)} before any problem line; "
+                                       "expected 'p cnf NV NC' first (a .cnf file needs one)")
+    if code == E_OVERFLOW:
+        kind = "weight" if weight_expected else "literal"
+        return DimacsError(name, line, f"{kind} {_show(tok)} overflows 64 bits; expected at most {INT64_MAX}")
+    if code == E_LIT_OVERFLOW:
+        return DimacsError(name, line, f"literal {_show(tok)} does not fit 32 bits; "
+                                       f"expected variables up to {INT32_MAX}")
+    if code == E_VAR_RANGE:
+        nv = int(st[S_NV])
+        return DimacsError(name, line, f"literal {int(st[S_ERR_VAL])} is out of range: the problem line "
+                                       f"(line {int(st[S_P_LINE])}) declares {nv} variables; "
+                                       f"expected literals between -{nv} and {nv}")
+    if code == E_NEG_WEIGHT:
+        return DimacsError(name, line, f"negative weight {_show(tok)}; expected a weight >= 0")
+    # E_TOKEN: something that is not an integer where one was expected
+    if not _is_text(tok):
+        bad = next((c for c in tok if not 32 < c < 127), tok[0] if tok else 0)
+        return DimacsError(name, line, f"binary data (byte 0x{bad:02x}); expected a DIMACS text file "
+                                       f"({what} here)")
+    if tok == b"h" and fmt in (F_CNF, F_OLD_WCNF):
+        return DimacsError(name, line, "'h' marks hard clauses only in the new WCNF format (no 'p' line); "
+                                       f"expected {what}")
+    if tok == b"h" and require_header and fmt == F_UNKNOWN:
+        return DimacsError(name, line, "clause data 'h' before any problem line; "
+                                       "expected 'p cnf NV NC' first (a .cnf file needs one)")
+    if tok[:1] == b"%":
+        return DimacsError(name, line, f"unexpected {_show(tok)}: '%' ends the formula only at the start of "
+                                       f"a line; expected {what}")
+    if tok[:1] in (b"p", b"c") and not st[S_LINE_START]:
+        return DimacsError(name, line, f"unexpected {_show(tok)}: comment and problem lines must start "
+                                       f"the line; expected {what}")
+    return DimacsError(name, line, f"non-integer token {_show(tok)}; expected {what}")
+
+
+def _parse(buf: bytearray, name: str, *, require_header: bool, progress=None) -> Formula:
+    n = len(buf)
+    if n == 0 or not buf.strip():
+        raise DimacsError(name, None, "empty file; expected a DIMACS CNF ('p cnf NV NC') or WCNF formula")
+    data = np.frombuffer(buf, dtype=np.uint8)
+    # Upper bounds: every literal and every clause-ending 0 takes >= 2 bytes
+    # (but the last). np.empty only reserves address space: pages that are
+    # never written cost no memory, and the arrays are shrunk in place below.
+    cap = n // 2 + 2
+    idx_dtype = np.int32 if cap <= INT32_MAX else np.int64
+    lits = np.empty(cap, dtype=np.int32)
+    indptr = np.empty(cap + 1, dtype=idx_dtype)
+    indptr[0] = 0
+    weights = np.empty(cap, dtype=np.int64)
+    hard = np.empty(cap, dtype=np.bool_)
+    st = np.zeros(N_STATE, dtype=np.int64)
+    st[S_LINE] = 1
+    st[S_LINE_START] = 1
+    st[S_REQUIRE_HEADER] = int(require_header)
+
+    while True:
+        stop = min(int(st[S_POS]) + SCAN_CHUNK, n)
+        code = _scan(data, stop, st, lits, indptr, weights, hard)
+        if code == EV_BUDGET:
+            if progress is not None:
+                progress(0.5 + 0.5 * float(st[S_POS]) / n)
+            continue
+        if code == EV_PLINE:
+            line = int(st[S_LINE])
+            if st[S_SEEN]:
+                raise DimacsError(name, line, "problem line after clauses; expected it before the first clause")
+            if st[S_P_LINE]:
+                raise DimacsError(name, line, f"second problem line (the first is on line {int(st[S_P_LINE])}); "
+                                              "expected exactly one")
+            fmt, nv, nc, top, has_top, end = _header(buf, int(st[S_ERR_POS]), line, name)
+            st[S_FMT], st[S_NV], st[S_NC_DECL], st[S_TOP], st[S_HAS_TOP] = fmt, nv, nc, top, int(has_top)
+            st[S_P_LINE] = line
+            st[S_POS] = end
+            continue
+        if code in (EV_EOF, EV_END):
+            break
+        raise _scan_error(code, st, buf, name, require_header)
+
+    fmt = int(st[S_FMT])
+    nl, nc = int(st[S_NLITS]), int(st[S_NCLAUSES])
+    if st[S_IN_CLAUSE]:
+        where = "before the '%' end marker" if code == EV_END else "at the end of the file"
+        raise DimacsError(name, int(st[S_CLAUSE_LINE]),
+                          f"the clause starting on this line is not terminated {where}; "
+                          "expected '0' after its last literal")
+    if fmt == F_UNKNOWN:
+        if require_header:
+            raise DimacsError(name, None, "no problem line and no clauses; expected 'p cnf NV NC' "
+                                          "(a .cnf file needs one)")
+        fmt = F_NEW_WCNF  # only comments: an empty formula in the new WCNF format
+    if fmt in (F_CNF, F_OLD_WCNF) and nc != st[S_NC_DECL]:
+        raise DimacsError(name, int(st[S_P_LINE]),
+                          f"wrong clause count: the problem line declares {int(st[S_NC_DECL])} clauses "
+                          f"but the file has {nc}; expected exactly {int(st[S_NC_DECL])} clauses")
+    if fmt == F_NEW_WCNF:
+        n_vars = int(st[S_MAX_VAR])
+        m = _NVARS_COMMENT.match(bytes(buf[:80]))
+        if m is not None and int(m.group(1)) >= n_vars:
+            n_vars = min(int(m.group(1)), INT32_MAX)
+    else:
+        n_vars = int(st[S_NV])
+    del data  # release the export on buf before freeing it
+    del buf
+
+    # Shrink in place (realloc: no copy). Safe: nothing else refers to them.
+    lits.resize(nl, refcheck=False)
+    indptr.resize(nc + 1, refcheck=False)
+    if fmt == F_CNF:
+        del weights, hard
+        weights, hard = None, None
+    else:
+        weights.resize(nc, refcheck=False)
+        hard.resize(nc, refcheck=False)
+        weights[hard] = 0
+    if progress is not None:
+        progress(1.0)
+    return Formula(n_vars, indptr, lits, weights, hard, weighted=fmt != F_CNF)
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _put_int(out, p, v):  # pragma: no cover - compiled
+    if v < 0:
+        out[p] = 45
+        p += 1
+        v = -v
+    if v == 0:
+        out[p] = 48
+        return p + 1
+    t = v
+    nd = 0
+    while t > 0:
+        t //= 10
+        nd += 1
+    q = p + nd
+    while v > 0:
+        q -= 1
+        out[q] = 48 + v % 10
+        v //= 10
+    return p + nd
+
+
+@njit(cache=True, nogil=True)
+def _format_clauses(indptr, lits, weights, hard, c0, c1, mode, top, out):  # pragma: no cover - compiled
+    """Write clauses c0..c1 as DIMACS text into ``out``; return the byte count.
+
+    mode 0: ``lits 0``; 1: new WCNF (``h`` or weight first); 2: old WCNF
+    (``top`` for hard clauses).
+    """
+    p = 0
+    for c in range(c0, c1):
+        if mode == 1:
+            if hard[c]:
+                out[p] = 104
+                p += 1
+            else:
+                p = _put_int(out, p, np.int64(weights[c]))
+            out[p] = 32
+            p += 1
+        elif mode == 2:
+            p = _put_int(out, p, top if hard[c] else np.int64(weights[c]))
+            out[p] = 32
+            p += 1
+        for k in range(indptr[c], indptr[c + 1]):
+            p = _put_int(out, p, np.int64(lits[k]))
+            out[p] = 32
+            p += 1
+        out[p] = 48
+        out[p + 1] = 10
+        p += 2
+    return p
+
+
+_WRITE_FORMATS = {"cnf": 0, "wcnf": 1, "wcnf-new": 1, "wcnf-old": 2}
+
+
+def write_dimacs(formula: Formula, path_or_file, *, fmt: str | None = None) -> None:
+    """Write a formula as DIMACS text.
+
+    Parameters
+    ----------
+    formula : the Formula.
+    path_or_file : a path (compressed when it ends in .gz, .bz2 or .xz) or an
+        open binary (or text) file.
+    fmt : "cnf", "wcnf" (the new format: ``h`` lines and ``w lits 0``) or
+        "wcnf-old" (``p wcnf NV NC TOP``). Default: "cnf" for a plain
+        formula, "wcnf" for a weighted or partial one.
+
+    Notes
+    -----
+    The new format has no header, so a first comment line
+    ``c polystep-sat n_vars N`` records the variable count, which
+    :func:`read_dimacs` honours; other tools ignore it.
+    """
+    if fmt is None:
+        fmt = "wcnf" if (formula.weighted or formula.is_partial) else "cnf"
+    if fmt not in _WRITE_FORMATS:
+        raise ValueError(f"fmt must be one of {sorted(_WRITE_FORMATS)}, got {fmt!r}")
+    mode = _WRITE_FORMATS[fmt]
+    m = formula.n_clauses
+    if mode == 0:
+        if formula.is_partial or np.any(formula.weights != 1):
+            raise ValueError("a 'p cnf' file cannot hold hard clauses or weights other than 1; "
+                             "use fmt='wcnf' or fmt='wcnf-old'")
+        header = f"p cnf {formula.n_vars} {m}\n"
+        top = 0
+    elif mode == 1:
+        header = f"c polystep-sat n_vars {formula.n_vars}\n"
+        top = 0
+    else:
+        soft = formula.weights[~formula.hard]
+        top = formula.total_soft_weight + 1
+        if top > INT64_MAX:  # any value above every soft weight marks hard clauses
+            top = int(soft.max()) + 1 if soft.size else 1
+            if top > INT64_MAX:
+                raise ValueError("a soft weight of 2**63-1 leaves no room for TOP in the old WCNF format; "
+                                 "use fmt='wcnf'")
+        header = f"p wcnf {formula.n_vars} {m} {top}\n"
+
+    if isinstance(path_or_file, (str, os.PathLike)):
+        name = os.fspath(path_or_file)
+        low = name.lower()
+        if low.endswith(".gz"):
+            import gzip
+            f = gzip.open(name, "wb", compresslevel=6)
+        elif low.endswith(".bz2"):
+            import bz2
+            f = bz2.open(name, "wb")
+        elif low.endswith(".xz"):
+            import lzma
+            f = lzma.open(name, "wb")
+        else:
+            f = open(name, "wb")
+        with f:
+            _write_body(formula, f, header, mode, top)
+    else:
+        _write_body(formula, path_or_file, header, mode, top)
+
+
+def _write_body(formula, f, header, mode, top):
+    text = isinstance(f, io.TextIOBase)
+
+    def emit(b):
+        f.write(b.decode("ascii") if text else b)
+
+    emit(header.encode("ascii"))
+    indptr, lits = formula.indptr, formula.literals
+    m = formula.n_clauses
+    # Chunks of about a million literals: bounded buffer, few kernel calls.
+    c0 = 0
+    out = None
+    while c0 < m:
+        c1 = min(m, c0 + 262_144)
+        c1 = max(c0 + 1, int(np.searchsorted(indptr, indptr[c0] + 1_048_576, side="right")) - 1) \
+            if indptr[c1] - indptr[c0] > 1_048_576 else c1
+        need = (c1 - c0) * 24 + int(indptr[c1] - indptr[c0]) * 12
+        if out is None or out.size < need:
+            out = np.empty(need, dtype=np.uint8)
+        k = _format_clauses(indptr, lits, formula.weights, formula.hard, c0, c1, mode, top, out)
+        emit(out[:k].tobytes())
+        c0 = c1
