@@ -26,6 +26,11 @@ import numpy as np
 
 from .backend import get_array_module, to_numpy
 
+try:  # the CPU fast path; the array code below is the reference and the GPU path
+    from numba import njit
+except ImportError:  # pragma: no cover
+    njit = None
+
 # Memory a batch evaluation may use for its temporaries (bytes); the
 # population is processed in chunks that fit.
 DEFAULT_CHUNK_BYTES = 512 * 2**20
@@ -171,6 +176,85 @@ class RelaxedObjective:
                 g += xp.bincount(b.var[j], weights=rest[j] * dq * b.w, minlength=self.n_vars)
         return g
 
+    def pair_gradient(self, p, partner=None, x=None):
+        """Gradient, pair curvature and (optionally) a rounded cost in one O(literals) pass.
+
+        Parameters
+        ----------
+        p : (n,) probabilities.
+        partner : (n,) int array or None: ``partner[v]`` is the variable paired
+            with v (-1 for none), pairs symmetric.
+        x : (n,) bool assignment or None.
+
+        Returns
+        -------
+        g : (n,) exact gradient of f at p.
+        h : (n,) ``h[v] = d2f / dp_v dp_partner[v]`` (zeros without partners);
+            moving the pair (a, b) by (da, db) changes f by exactly
+            ``da g_a + db g_b + da db h_a`` (f is multilinear).
+        cost : float discrete cost of ``x`` (hard clauses at ``hard_weight``),
+            or None.
+
+        On NumPy a numba kernel does it in one pass over the clauses; on CuPy
+        (or without numba) the bucketed array code does.
+        """
+        xp = self.xp
+        if xp is np and njit is not None:
+            cptr, cvar, cneg, cw, maxk = self._flat()
+            n = self.n_vars
+            # p and partner side by side (and g next to h): one cache miss
+            # fetches both, which halves the cost of this memory-bound pass.
+            pp = np.empty((n, 2))
+            pp[:, 0] = p
+            pp[:, 1] = -1.0 if partner is None else partner
+            gh = np.empty((n, 2))
+            xx = np.zeros(1, np.bool_) if x is None else np.asarray(x, np.bool_)
+            cost = _pair_gradient_kernel(pp, partner is not None, xx, x is not None, cptr, cvar, cneg, cw, maxk, gh)
+            return gh[:, 0].copy(), gh[:, 1].copy(), (None if x is None else cost + self.constant)
+        g = self.gradient(p)
+        h = xp.zeros(self.n_vars, dtype=xp.float64)
+        if partner is not None:
+            partner = xp.asarray(partner)
+            for b in self.buckets:
+                for i in range(b.k):
+                    for j in range(i + 1, b.k):
+                        hit = xp.nonzero(partner[b.var[i]] == b.var[j])[0]
+                        if hit.size == 0:
+                            continue
+                        val = b.w[hit] * (2.0 * b.neg[i][hit] - 1.0) * (2.0 * b.neg[j][hit] - 1.0)
+                        for l in range(b.k):
+                            if l != i and l != j:
+                                val = val * xp.abs(b.pos[l][hit] - p[b.var[l][hit]])
+                        h += xp.bincount(b.var[i][hit], weights=val, minlength=self.n_vars)
+                        h += xp.bincount(b.var[j][hit], weights=val, minlength=self.n_vars)
+        cost = None if x is None else self.discrete_cost(x)
+        return g, h, cost
+
+    def _flat(self):
+        """The normalised clauses as flat CSR arrays (host), for the numba kernel."""
+        if getattr(self, "_flat_cache", None) is None:
+            parts_var, parts_neg, parts_w, lens = [], [], [], []
+            for b in self.buckets:
+                # clauses in order of their smallest variable: that literal's
+                # accesses become sequential (about 2x faster on random 3-SAT)
+                var = to_numpy(b.var)
+                order = np.argsort(var.min(axis=0), kind="stable")
+                parts_var.append(np.ascontiguousarray(var[:, order].T).ravel())
+                parts_neg.append(np.ascontiguousarray(to_numpy(b.neg)[:, order].T).ravel())
+                parts_w.append(to_numpy(b.w)[order])
+                lens.append(np.full(b.w.shape[0], b.k, np.int64))
+            if parts_w:
+                cvar, cneg = np.concatenate(parts_var), np.concatenate(parts_neg)
+                cw, ln = np.concatenate(parts_w), np.concatenate(lens)
+            else:
+                cvar, cneg = np.zeros(0, np.int32), np.zeros(0, bool)
+                cw, ln = np.zeros(0), np.zeros(0, np.int64)
+            cptr = np.zeros(ln.size + 1, np.int64)
+            np.cumsum(ln, out=cptr[1:])
+            maxk = int(ln.max()) if ln.size else 1
+            self._flat_cache = (cptr, cvar.astype(np.int32), cneg.astype(np.bool_), cw.astype(np.float64), maxk)
+        return self._flat_cache
+
     def exact_cost(self, assignment):
         """``(hard_unsat, cost)`` of a 0/1 assignment, integer-exact (on the host)."""
         from .verify import evaluate
@@ -235,3 +319,86 @@ def _products_except_self(q):
         out[j] = acc if pre[j] is None else (pre[j] if acc is None else pre[j] * acc)
         acc = q[j] if acc is None else acc * q[j]
     return out
+
+
+if njit is not None:
+    @njit(cache=True)
+    def _pair_gradient_kernel(pp, use_partner, x, use_x, cptr, cvar, cneg, cw, maxk, gh):
+        gh[:] = 0.0
+        q = np.empty(maxk)
+        pre = np.empty(maxk)
+        vv = np.empty(maxk, np.int64)
+        cost = 0.0
+        for c in range(cptr.size - 1):
+            s = cptr[c]
+            k = cptr[c + 1] - s
+            w = cw[c]
+            if k == 3:  # unrolled: 2-3x faster than the general loop below
+                v0, v1, v2 = cvar[s], cvar[s + 1], cvar[s + 2]
+                n0, n1, n2 = cneg[s], cneg[s + 1], cneg[s + 2]
+                q0 = pp[v0, 0] if n0 else 1.0 - pp[v0, 0]
+                q1 = pp[v1, 0] if n1 else 1.0 - pp[v1, 0]
+                q2 = pp[v2, 0] if n2 else 1.0 - pp[v2, 0]
+                r = w * q1 * q2
+                gh[v0, 0] += r if n0 else -r
+                r = w * q0 * q2
+                gh[v1, 0] += r if n1 else -r
+                r = w * q0 * q1
+                gh[v2, 0] += r if n2 else -r
+                if use_partner:
+                    a0, a1 = pp[v0, 1], pp[v1, 1]
+                    if a0 == v1:
+                        r = w * q2 if n0 == n1 else -w * q2
+                        gh[v0, 1] += r
+                        gh[v1, 1] += r
+                    elif a0 == v2:
+                        r = w * q1 if n0 == n2 else -w * q1
+                        gh[v0, 1] += r
+                        gh[v2, 1] += r
+                    if a1 == v2:
+                        r = w * q0 if n1 == n2 else -w * q0
+                        gh[v1, 1] += r
+                        gh[v2, 1] += r
+                if use_x and x[v0] == n0 and x[v1] == n1 and x[v2] == n2:
+                    cost += w
+                continue
+            acc = 1.0
+            for j in range(k):
+                v = cvar[s + j]
+                vv[j] = v
+                qj = pp[v, 0] if cneg[s + j] else 1.0 - pp[v, 0]
+                q[j] = qj
+                pre[j] = acc
+                acc *= qj
+            acc = 1.0
+            for j in range(k - 1, -1, -1):
+                rest = w * pre[j] * acc
+                if cneg[s + j]:
+                    gh[vv[j], 0] += rest
+                else:
+                    gh[vv[j], 0] -= rest
+                acc *= q[j]
+            if use_partner:
+                for i in range(k - 1):
+                    pi = pp[vv[i], 1]
+                    if pi < 0.0:
+                        continue
+                    for j in range(i + 1, k):
+                        if vv[j] == pi:
+                            val = w
+                            for l in range(k):
+                                if l != i and l != j:
+                                    val *= q[l]
+                            if cneg[s + i] != cneg[s + j]:
+                                val = -val
+                            gh[vv[i], 1] += val
+                            gh[vv[j], 1] += val
+            if use_x:
+                sat = False
+                for j in range(k):
+                    if x[vv[j]] != cneg[s + j]:
+                        sat = True
+                        break
+                if not sat:
+                    cost += w
+        return cost

@@ -80,3 +80,29 @@ def test_flip_deltas_match_reevaluation():
             y = x.copy()
             y[v] = ~y[v]
             assert obj.discrete_cost(y) - base == pytest.approx(d[v])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_pair_gradient_predicts_pair_moves_exactly(fast, monkeypatch):
+    import polystep_sat.relaxed as rel
+    if not fast:
+        monkeypatch.setattr(rel, "njit", None)
+    for f in (mixed_formula(), random_ksat(12, 6.0, seed=4), random_weighted_partial(10, 8, 20, seed=2)):
+        obj = RelaxedObjective(f)
+        rng = np.random.default_rng(5)
+        p = rng.random(f.n_vars)
+        perm = rng.permutation(f.n_vars)
+        partner = np.full(f.n_vars, -1)
+        a, b = perm[0:f.n_vars - 1:2], perm[1::2]
+        partner[a], partner[b] = b, a
+        x = rng.random(f.n_vars) < 0.5
+        g, h, cost = obj.pair_gradient(p, partner, x)
+        assert cost == pytest.approx(obj.discrete_cost(x))
+        np.testing.assert_allclose(g, obj.gradient(p), atol=1e-12)
+        base = obj.cost(p)
+        for va, vb in zip(a, b):
+            q = p.copy()
+            q[va], q[vb] = rng.random(), rng.random()
+            da, db = q[va] - p[va], q[vb] - p[vb]
+            assert obj.cost(q) - base == pytest.approx(da * g[va] + db * g[vb] + da * db * h[va], abs=1e-12)
+            assert h[va] == pytest.approx(h[vb])
