@@ -614,7 +614,7 @@ def run_local(specs, on_row, *, workers: int = 1, run_timeout: float | None = No
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child_main, args=(send, target, spec), daemon=True,
                                    name=f"polystep-scale {spec.label}")
-                proc.start()
+                _start_without_sigint(proc)
                 send.close()
                 limit = run_timeout if run_timeout is not None else default_run_timeout(spec.time_limit)
                 now = time.monotonic()
@@ -659,6 +659,22 @@ def run_local(specs, on_row, *, workers: int = 1, run_timeout: float | None = No
         for proc, conn, *_ in running.values():  # interrupted: unfinished runs leave no row
             stop(proc)
             conn.close()
+
+
+def _start_without_sigint(proc) -> None:
+    """Start a worker with SIGINT ignored from its first instruction (the
+    disposition survives exec), so Ctrl-C, which reaches the whole process
+    group, stops the study through the parent only, without tracebacks from
+    workers still importing."""
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: the worker ignores SIGINT itself
+        proc.start()
+        return
+    try:
+        proc.start()
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _receive(conn):
@@ -774,8 +790,8 @@ def run_study(specs, out, *, workers: int = 1, scheduler: str | None = None, res
     files = [results.path] if results.path.exists() else []
     meta = dict(meta or {})
     meta.setdefault("order", list(dict.fromkeys(series_name(s.base_row()) for s in specs)))
-    if results.rows:
-        files += write_reports(results.rows, out, meta=meta, plots=plots)
+    if results.rows:  # interrupted: the quick summary only; plots come with the resumed study
+        files += write_reports(results.rows, out, meta=meta, plots=plots and not interrupted)
     mine = [r for r in results.rows
             if run_key(r["instance"], r["method"], r["backend"], r["seed"], r["time_limit"]) in plan_keys]
     return StudyOutcome(planned=len(specs), skipped=len(specs) - len(todo), ran=ran[0],
