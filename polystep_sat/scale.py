@@ -790,6 +790,7 @@ def run_study(specs, out, *, workers: int = 1, scheduler: str | None = None, res
     files = [results.path] if results.path.exists() else []
     meta = dict(meta or {})
     meta.setdefault("order", list(dict.fromkeys(series_name(s.base_row()) for s in specs)))
+    meta["commands"] = _remember_command(out, meta.get("command"), fresh=not resume)
     if results.rows:  # interrupted: the quick summary only; plots come with the resumed study
         files += write_reports(results.rows, out, meta=meta, plots=plots and not interrupted)
     mine = [r for r in results.rows
@@ -797,6 +798,18 @@ def run_study(specs, out, *, workers: int = 1, scheduler: str | None = None, res
     return StudyOutcome(planned=len(specs), skipped=len(specs) - len(todo), ran=ran[0],
                         failed=sum(1 for r in mine if not r["verified"]), interrupted=interrupted, files=files,
                         summary=summarize(results.rows, meta["order"]))
+
+
+def _remember_command(out: Path, command: str | None, fresh: bool) -> list[str]:
+    """Every command that wrote into this study directory (DIR/commands.txt),
+    so the summary says how to reproduce all of its rows."""
+    path = out / "commands.txt"
+    known = [] if fresh or not path.exists() else [c for c in path.read_text().splitlines() if c.strip()]
+    if command and command not in known:
+        known.append(command)
+    if known:
+        path.write_text("\n".join(known) + "\n")
+    return known
 
 
 def _raise_on_sigterm():
@@ -880,8 +893,9 @@ def write_markdown(rows, path, meta: dict | None = None, images=()) -> Path:
     meta = dict(meta or {})
     summary = summarize(rows, meta.get("order", ()))
     parts = ["# Scaling study", ""]
-    if meta.get("command"):
-        parts += ["Reproduce with:", "", "```", meta["command"], "```", ""]
+    commands = meta.get("commands") or ([meta["command"]] if meta.get("command") else [])
+    if commands:
+        parts += ["Reproduce with:", "", "```", *commands, "```", ""]
     cpu = os.cpu_count()
     parts += [f"- runs: {len(rows)} ({sum(1 for r in rows if r['verified'])} verified), "
               f"methods: {', '.join(dict.fromkeys(series_name(r) for r in rows))}",
@@ -965,30 +979,29 @@ def add_scale_arguments(parser) -> None:
     parser.epilog = ("Writes DIR/runs.csv (one row per run, appended as runs finish), DIR/summary.md and "
                      "DIR/*.png. Exit status: 0 all runs verified, 1 some runs failed or did not verify "
                      "(they are rows in the CSV), 2 bad arguments, 130 interrupted (rerun to resume).")
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
     g = parser.add_argument_group("instances")
     g.add_argument("--sizes", help="comma-separated numbers of variables (1k, 1M, 1e5 accepted) "
                                    "of random k-SAT instances, e.g. 100,1000,10000,100000,1000000")
-    g.add_argument("--ratio", type=float, default=4.26, help="clauses per variable of generated instances")
-    g.add_argument("--k", type=int, default=3, help="literals per clause of generated instances")
+    g.add_argument("--ratio", type=float, default=4.26, help="clauses per variable of generated instances (default: %(default)s)")
+    g.add_argument("--k", type=int, default=3, help="literals per clause of generated instances (default: %(default)s)")
     g.add_argument("--instances", metavar="DIR_OR_GLOB", action="append",
                    help="instance files instead of generated ones: a directory of .cnf/.wcnf files "
                         "(optionally .gz/.bz2/.xz) or a glob; may be repeated")
     g.add_argument("--study-seed", type=int, default=0,
-                   help="seed from which each generated instance's seed is derived (with its size and seed index)")
+                   help="seed from which each generated instance's seed is derived (with its size and seed index; default: %(default)s)")
     r = parser.add_argument_group("runs")
-    r.add_argument("--methods", default=DEFAULT_METHODS, help="comma-separated methods")
+    r.add_argument("--methods", default=DEFAULT_METHODS, help="comma-separated methods (default: %(default)s)")
     r.add_argument("--seeds", type=int, default=3, help="seeds per size and method: 0..N-1 "
-                                                         "(a new instance per seed, the same for every method)")
+                                                         "(a new instance per seed, the same for every method; default: %(default)s)")
     r.add_argument("--time-limit", default="10", metavar="S",
-                   help="seconds per run: one number, or one per size (comma-separated)")
+                   help="seconds per run: one number, or one per size (comma-separated; default: %(default)s)")
     r.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
     r.add_argument("--out", required=True, metavar="DIR", help="output directory")
     r.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                    help="skip runs already in DIR/runs.csv (--no-resume moves it to runs.csv.bak and starts over)")
     e = parser.add_argument_group("execution")
     e.add_argument("--workers", type=int, default=1,
-                   help="runs at a time, each in its own process (mind the memory at 1M variables)")
+                   help="runs at a time, each in its own process (mind the memory at 1M variables; default: %(default)s)")
     e.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on this Dask distributed scheduler (e.g. tcp://host:8786), one task per run")
     e.add_argument("--run-timeout", type=float, default=None, metavar="S",
