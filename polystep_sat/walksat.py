@@ -55,6 +55,24 @@ _XS_MUL = np.uint64(2685821657736338717)
 
 
 # --------------------------------------------------------------- preprocessing
+# Clauses up to this length are deduplicated by pairwise comparison (no random
+# access); longer ones with a per-variable stamp.
+_SHORT = 8
+
+
+@njit(cache=True)
+def _seen_before(literals, lo, j):
+    """-1: literal j is new in literals[lo:j]; 0: repeated; 1: its negation occurs (tautology)."""
+    lit = literals[j]
+    out = -1
+    for q in range(lo, j):
+        if literals[q] == lit:
+            return 0
+        if literals[q] == -lit:
+            out = 1
+    return out
+
+
 @njit(cache=True)
 def _classify(n_vars, indptr, literals):
     """Distinct literal count per clause, and its kind: 0 tautology, 1 normal, 2 empty."""
@@ -64,19 +82,28 @@ def _classify(n_vars, indptr, literals):
     length = np.zeros(m, np.int64)
     kind = np.zeros(m, np.int8)
     for i in range(m):
+        lo, hi = indptr[i], indptr[i + 1]
         taut = False
         cnt = 0
-        for j in range(indptr[i], indptr[i + 1]):
-            lit = literals[j]
-            v = abs(lit) - 1
-            s = 1 if lit < 0 else 0
-            if stamp[v] == i:
-                if sign[v] != s:
+        if hi - lo <= _SHORT:
+            for j in range(lo, hi):
+                r = _seen_before(literals, lo, j)
+                if r == 1:
                     taut = True
-            else:
-                stamp[v] = i
-                sign[v] = s
-                cnt += 1
+                elif r == -1:
+                    cnt += 1
+        else:
+            for j in range(lo, hi):
+                lit = literals[j]
+                v = abs(lit) - 1
+                s = 1 if lit < 0 else 0
+                if stamp[v] == i:
+                    if sign[v] != s:
+                        taut = True
+                else:
+                    stamp[v] = i
+                    sign[v] = s
+                    cnt += 1
         length[i] = cnt
         kind[i] = 0 if taut else (2 if cnt == 0 else 1)
     return length, kind
@@ -84,29 +111,66 @@ def _classify(n_vars, indptr, literals):
 
 @njit(cache=True)
 def _build(n_vars, indptr, literals, active_idx, cptr, clits, optr, occ):
-    """Fill the cleaned clause CSR (literal codes) and the literal -> clause lists."""
+    """Fill the cleaned clause CSR (literal codes) and the literal -> clause lists.
+
+    The occurrence lists are a stable sort of (code, clause) pairs by code, done
+    as a two-pass LSD radix sort: each pass scatters into ~2**11 sequential
+    streams, which stays in cache, where a direct scatter into ``occ`` would
+    miss on nearly every write at 1M variables.
+    """
     stamp = np.full(n_vars, -1, np.int64)
     ma = active_idx.size
+    L = clits.size
+    owner = np.empty(L, np.int32)
     for a in range(ma):
         i = active_idx[a]
+        lo, hi = indptr[i], indptr[i + 1]
         p = cptr[a]
-        for j in range(indptr[i], indptr[i + 1]):
+        for j in range(lo, hi):
             lit = literals[j]
             v = abs(lit) - 1
-            if stamp[v] != a:
+            if hi - lo <= _SHORT:
+                new = _seen_before(literals, lo, j) == -1
+            else:
+                new = stamp[v] != a
                 stamp[v] = a
+            if new:
                 code = 2 * v + (1 if lit < 0 else 0)
                 clits[p] = code
+                owner[p] = a
                 p += 1
                 optr[code + 1] += 1
     for t in range(2 * n_vars):
         optr[t + 1] += optr[t]
-    fill = optr[:-1].copy()
-    for a in range(ma):
-        for p in range(cptr[a], cptr[a + 1]):
-            code = clits[p]
-            occ[fill[code]] = a
-            fill[code] += 1
+    bits = 1
+    while (1 << bits) < 2 * n_vars:
+        bits += 1
+    low = bits // 2
+    mask = (1 << low) - 1
+    # pass 1: by the low bits of the code
+    cnt = np.zeros((1 << low) + 1, np.int64)
+    for p in range(L):
+        cnt[(clits[p] & mask) + 1] += 1
+    for b in range(1 << low):
+        cnt[b + 1] += cnt[b]
+    tk = np.empty(L, np.int32)
+    tv = np.empty(L, np.int32)
+    for p in range(L):
+        b = clits[p] & mask
+        q = cnt[b]
+        tk[q] = clits[p]
+        tv[q] = owner[p]
+        cnt[b] = q + 1
+    # pass 2: by the high bits; the start of each high bucket is optr's
+    nb = (2 * n_vars >> low) + 1
+    head = np.empty(nb, np.int64)
+    for b in range(nb):
+        head[b] = optr[min(b << low, 2 * n_vars)]
+    for p in range(L):
+        b = tk[p] >> low
+        q = head[b]
+        occ[q] = tv[p]
+        head[b] = q + 1
 
 
 @njit(cache=True)
@@ -140,7 +204,7 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st):
 
 # ------------------------------------------------------------------- the kernel
 @njit(cache=True)
-def _flip_chunk(max_flips, a, cptr, clits, optr, occ, cw, unit, hard_w, nt, fl, hl, pos,
+def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt, fl, hl, pos,
                 snap, log, st, rng, noise_thr, hard_thr):
     """Run up to ``max_flips`` WalkSAT flips; return the number done.
 
@@ -179,8 +243,12 @@ def _flip_chunk(max_flips, a, cptr, clits, optr, occ, cw, unit, hard_w, nt, fl, 
             x ^= x >> np.uint64(27)
             idx = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(nh + ns)) >> _U32)
             c = hl[idx] if idx < nh else fl[idx - nh]
-        start = cptr[c]
-        k = cptr[c + 1] - start
+        if kfix > 0:              # all clauses of one length: no pointer to load
+            start = np.int64(c) * kfix
+            k = kfix
+        else:
+            start = np.int64(cptr[c])
+            k = np.int64(cptr[c + 1]) - start
         # ---- choose the variable
         x ^= x >> np.uint64(12)
         x ^= x << np.uint64(25)
@@ -341,9 +409,10 @@ class _Structure:
         active = (kind == 1) & (hard | (w > 0))
         active_idx = np.flatnonzero(active).astype(np.int64)
         ma = active_idx.size
-        cptr = np.zeros(ma + 1, np.int64)
-        np.cumsum(length[active_idx], out=cptr[1:])
-        L = int(cptr[-1])
+        lengths = length[active_idx]
+        L = int(lengths.sum())
+        cptr = np.zeros(ma + 1, np.int32 if L < 2**31 else np.int64)
+        np.cumsum(lengths, out=cptr[1:])
         self.cptr = cptr
         self.clits = np.empty(L, np.int32)
         self.optr = np.zeros(2 * n + 1, np.int32 if L < 2**31 else np.int64)
@@ -351,7 +420,8 @@ class _Structure:
         _build(n, formula.indptr, formula.literals, active_idx, self.cptr, self.clits, self.optr, self.occ)
         self.n_vars = n
         self.n_active = ma
-        self.max_len = int(length[active_idx].max()) if ma else 0
+        self.max_len = int(lengths.max()) if ma else 0
+        self.kfix = self.max_len if ma and int(lengths.min()) == self.max_len else 0
         # Scoring weights: unit (no array) when there is nothing to weigh.
         wa = w[active_idx]
         ha = hard[active_idx]
@@ -534,7 +604,7 @@ class WalkSAT:
             if n <= 0:
                 break
             t0 = time.perf_counter()
-            k = _flip_chunk(n, self.a, s.cptr, s.clits, s.optr, s.occ, s.cw, s.unit, s.hard_w, self.nt,
+            k = _flip_chunk(n, self.a, s.cptr, s.kfix, s.clits, s.optr, s.occ, s.cw, s.unit, s.hard_w, self.nt,
                             self.fl, self.hl, self.pos, self.snap, self.log, self.st, self.rng,
                             self.noise_thr, self.hard_thr)
             dt = time.perf_counter() - t0
