@@ -262,10 +262,18 @@ class PolyStep:
         if self.subspace == "projection":
             # an orthonormal d-frame in R^s per particle
             B, _ = np.linalg.qr(np.asarray(_to_host(self.rng.normal((P, s, d)))))
-            dirs = xp.einsum("vd,psd->pvs", V, xp.asarray(B))
+            dirs = (xp.asarray(B)[:, None, :, :] * V[None, :, None, :]).sum(axis=-1)
+        elif d == 2 and self.polytope == "cross":
+            # the rotated cross in closed form: +-(c, s), +-(-s, c)
+            th = self.rng.random(P) * (2 * math.pi)
+            c, sn = xp.cos(th), xp.sin(th)
+            dirs = xp.empty((P, 4, 2))
+            dirs[:, 0, 0], dirs[:, 0, 1] = c, sn
+            dirs[:, 1, 0], dirs[:, 1, 1] = -sn, c
+            dirs[:, 2:] = -dirs[:, :2]
         else:
             R = self._rotations(P)                       # (P, d, d)
-            dirs = xp.einsum("vd,ped->pve", V, R)        # rotate every vertex
+            dirs = (R[:, None, :, :] * V[None, :, None, :]).sum(axis=-1)   # R @ v for every vertex
         return idx, dirs
 
     def _rotations(self, P):
@@ -328,7 +336,7 @@ class PolyStep:
         else:
             vcost = costs
         w = softmax_weights(xp, vcost, self.current_epsilon)                 # (P, V)
-        new = xp.einsum("pv,pvs->ps", w, targets)
+        new = (w[:, :, None] * targets).sum(axis=1)                          # barycentre
         xi = self.x[idx]
         if self.velocity is not None:
             new = self._clip(new + self.momentum * self.velocity[idx], idx)

@@ -1,0 +1,211 @@
+"""Method "polystep": PolyStep on the relaxed formula, rounding, WalkSAT polish.
+
+The state is a probability per variable (bounded in [0, 1], so the rounding
+threshold 0.5 is always within a step's reach). Each PolyStep step pairs the
+variables at random (2-D particles), puts a randomly rotated cross-polytope
+(4 vertices) around every pair, and needs the cost of moving each pair to each
+vertex with all other variables fixed. The relaxed cost f (expected falsified
+weight) is multilinear, so that change is exactly
+
+    da * g_a + db * g_b + da * db * h_ab
+
+with g the gradient and h_ab the pair's mixed derivative, both from one pass
+over the clauses (:meth:`RelaxedObjective.pair_gradient`): the whole
+(n/2 x 4) cost matrix costs O(literal occurrences), not O(n x clauses).
+The same pass evaluates the threshold rounding of the current state, so every
+step's rounded assignment is costed for free and the best one is kept.
+
+With ``objective="rounded"`` the cost matrix holds the *discrete* change
+(make - break) of the rounded assignment when a vertex crosses the threshold,
+plus the relaxed change as a tie-breaker: the make/break descent view.
+
+Then: the best rounding (threshold, sampled, best seen) goes to a WalkSAT
+polish for the rest of the time (``polish_share`` of it by default).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backend import get_array_module, to_numpy
+from .polystep import PolyStep
+from .relaxed import RelaxedObjective
+from .rounding import best_rounding, polish as walksat_polish_step
+
+OBJECTIVES = ("relaxed", "rounded")
+
+
+class SatCostMatrix:
+    """``cost_matrix(x, indices, points)`` for 1- or 2-variable particles.
+
+    After each call, ``rounded_cost`` holds the float discrete cost of
+    ``x > 0.5`` (the state the matrix was computed at).
+    """
+
+    def __init__(self, objective: RelaxedObjective, kind="relaxed", tie_weight=1e-3):
+        if kind not in OBJECTIVES:
+            raise ValueError(f"unknown objective {kind!r}; choose one of: {', '.join(OBJECTIVES)}")
+        self.obj = objective
+        self.kind = kind
+        self.tie_weight = float(tie_weight)
+        self.rounded_cost = None
+        self.evaluations = 0
+
+    def __call__(self, x, indices, points):
+        xp = self.obj.xp
+        n = x.shape[0]
+        P, Q, s = points.shape
+        if s not in (1, 2):
+            raise ValueError("the SAT cost matrix supports particles of 1 or 2 variables")
+        partner = None
+        if s == 2:
+            partner = xp.full(n, -1, dtype=xp.int32)
+            partner[indices[:, 0]] = indices[:, 1].astype(xp.int32)
+            partner[indices[:, 1]] = indices[:, 0].astype(xp.int32)
+        xr = x > 0.5
+        g, h, self.rounded_cost = self.obj.pair_gradient(x, partner, xr)
+        self.evaluations += P * Q
+        C = _pair_change(xp, x, indices, points, g, h)
+        if self.kind == "rounded":
+            # the discrete change of the rounded assignment: at the 0/1 point
+            # xr, f's derivatives give make - break of each flip exactly
+            gx, hx, _ = self.obj.pair_gradient(xr.astype(xp.float64), partner, None)
+            flips = (points > 0.5) != xr[indices][:, None, :]                  # (P, Q, s)
+            dx = flips * xp.where(xr[indices], -1.0, 1.0)[:, None, :]
+            C = _pair_change(xp, None, indices, dx, gx, hx) + self.tie_weight * C
+        return C
+
+
+def _pair_change(xp, x, indices, points, g, h):
+    """Exact change of a multilinear f when each particle moves alone to each point."""
+    d = points if x is None else points - x[indices][:, None, :]               # (P, Q, s)
+    ga = g[indices]                                                            # (P, s)
+    C = (d * ga[:, None, :]).sum(axis=2)
+    if d.shape[2] == 2:
+        C += d[:, :, 0] * d[:, :, 1] * h[indices[:, 0]][:, None]
+    return C
+
+
+def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.5, objective: str = "relaxed",
+                 epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 0.5,
+                 final_radius: float | None = None, update_fraction: float = 1.0, momentum: float = 0.0,
+                 probes: int = 1, particle_dim: int = 2, max_steps: int = 1000, roundings: int = 4,
+                 noise: float = 0.3, init_noise: float = 0.02, report_every: float = 0.3,
+                 backend: str | None = None):
+    """PolyStep on the relaxed formula, then rounding and a WalkSAT polish.
+
+    Parameters
+    ----------
+    polish : run the WalkSAT polish after the PolyStep phase.
+    polish_share : share of the time limit left to the polish (ignored
+        without ``polish``; PolyStep then uses all the time).
+    objective : "relaxed" (exact change of the expected falsified weight) or
+        "rounded" (make - break of the rounded assignment, relaxed as tie-break).
+    epsilon, final_epsilon : softmax temperature schedule (costs are
+        normalised per step; cosine decay).
+    radius, final_radius : step radius schedule in probability units.
+    update_fraction : share of the particles moved per step.
+    max_steps : the anneal ends after this many steps even if time remains
+        (the polish then gets the rest).
+    roundings : Bernoulli(p) samples tried besides the threshold rounding.
+    noise : WalkSAT noise of the polish.
+    init_noise : spread of the initial probabilities around 0.5.
+    backend : "numpy" or "cupy" (default: the context's).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
+    if not 0.0 <= polish_share < 1.0:
+        raise ValueError(f"polish_share must be in [0, 1), got {polish_share!r}")
+    if int(max_steps) < 1:
+        raise ValueError(f"max_steps must be >= 1, got {max_steps!r}")
+    backend = backend or getattr(ctx, "backend", "numpy") or "numpy"
+    xp = get_array_module(backend)
+    t_start = time.perf_counter()
+    n = formula.n_vars
+    info = ctx.info
+    info.update(method="polystep", backend=backend, objective=objective)
+
+    with ctx.phase("polystep_setup"):
+        obj = RelaxedObjective(formula, backend=backend)
+        cm = SatCostMatrix(obj, objective)
+        rng = np.random.default_rng(int(ctx.rng.integers(0, 2**63)))
+        init = getattr(ctx, "initial_assignment", None)
+        if init is not None:
+            # lean towards the hard-feasible start, still far from the threshold's reach limit
+            p0 = np.where(np.asarray(init, bool), 0.75, 0.25)
+        else:
+            p0 = 0.5 + init_noise * (rng.random(n) - 0.5)
+        opt = PolyStep(xp.asarray(p0), radius=radius, final_radius=final_radius, epsilon=epsilon,
+                       final_epsilon=final_epsilon, probes=probes, particle_dim=min(particle_dim, 2),
+                       polytope="cross", subspace="blocks", update_fraction=update_fraction,
+                       momentum=momentum, bounds=(0.0, 1.0), schedule="cosine", n_steps=max_steps,
+                       seed=int(rng.integers(0, 2**63)), xp=xp)
+
+    # time budget of the PolyStep phase
+    remaining = ctx.remaining()
+    if polish and np.isfinite(remaining):
+        phase_budget = max(0.0, remaining * (1.0 - polish_share))
+    else:
+        phase_budget = remaining
+    phase_end = time.perf_counter() + phase_budget
+
+    best_x, best_cost = None, float("inf")
+    last_report, report_gap, pending = -np.inf, report_every, False
+    steps = 0
+    t_phase = time.perf_counter()
+
+    def report(x):
+        nonlocal last_report, report_gap, pending
+        t0 = time.perf_counter()
+        h_unsat, cost = obj.exact_cost(x)
+        ctx.report(to_numpy(x), h_unsat, cost)
+        dt = time.perf_counter() - t0
+        # never spend more than ~10% of the time on exact re-evaluations
+        report_gap = max(report_every, 10 * dt)
+        last_report = time.perf_counter()
+        pending = False
+
+    with ctx.phase("polystep"):
+        while True:
+            now = time.perf_counter()
+            frac_t = 1.0 if phase_budget <= 0 else (now - t_phase) / phase_budget
+            opt.progress = max(frac_t, steps / max(max_steps - 1, 1))
+            prop = opt.ask()
+            C = cm(opt.x, prop.indices, prop.points)
+            # cm also costed the threshold rounding of the state it saw
+            if cm.rounded_cost < best_cost:
+                best_cost = cm.rounded_cost
+                best_x = opt.x > 0.5
+                pending = True
+            if pending and time.perf_counter() - last_report >= report_gap:
+                report(best_x)
+            if steps >= max_steps or time.perf_counter() >= phase_end or ctx.should_stop():
+                break
+            opt.tell(C)
+            steps += 1
+            if steps % 16 == 0:
+                ctx.tick(min(1.0, ctx.elapsed() / ctx.time_limit) if ctx.time_limit else 0.0,
+                         f"polystep step {steps}, best rounded cost {best_cost:g}")
+    info.update(polystep_steps=steps, polystep_seconds=time.perf_counter() - t_phase,
+                polystep_evaluations=int(cm.evaluations),
+                polystep_final_epsilon=opt.current_epsilon, polystep_final_radius=opt.current_radius)
+
+    with ctx.phase("rounding"):
+        x, cost = best_rounding(obj, opt.x, roundings if not ctx.should_stop() else 0,
+                                rng=opt.rng, candidates=[best_x] if best_x is not None else [])
+        if cost < best_cost or best_x is None:
+            best_x, best_cost = x, cost
+        report(best_x)
+    info["polystep_rounded_cost"] = int(ctx.best_key[1]) if ctx.best_key else None
+
+    if polish and not ctx.should_stop():
+        start = to_numpy(best_x)
+        if init is not None and ctx.best_key is not None and ctx.best_key[0] == 0 and obj.exact_cost(start)[0] > 0:
+            start = ctx.best_assignment  # keep the hard clauses satisfied
+        flips = None if ctx.deadline is not None else max(100_000, 100 * n)
+        with ctx.phase("polish"):
+            walksat_polish_step(formula, start, ctx, flips=flips, noise=noise)
+    info["setup_seconds"] = ctx.timings.get("polystep_setup", 0.0)
+    info["total_seconds"] = time.perf_counter() - t_start
