@@ -141,16 +141,22 @@ def _scan(buf, stop, st, lits, indptr, weights, hard):  # pragma: no cover - com
             j = i + 1 if neg else i
             first_digit = j
             val = np.int64(0)
-            overflow = False
             while j < n:
-                d = np.int64(buf[j]) - 48
-                if d < 0 or d > 9:
+                d = np.uint8(buf[j] - np.uint8(48))  # wraps: one test for '0'..'9'
+                if d > 9:
                     break
-                if val >= 922337203685477580 and (val > 922337203685477580 or d > 7):
-                    overflow = True
-                    break
-                val = val * 10 + d
+                val = val * 10 + np.int64(d)
                 j += 1
+            # 19+ digits may have wrapped around: redo those few with checks
+            overflow = False
+            if j - first_digit > 18:
+                val = 0
+                for k in range(first_digit, j):
+                    dk = np.int64(buf[k]) - 48
+                    if val > (9223372036854775807 - dk) // 10:
+                        overflow = True
+                        break
+                    val = val * 10 + dk
             if fmt == F_UNKNOWN and not overflow:
                 if require_header:
                     code = E_NO_HEADER
@@ -278,8 +284,9 @@ def _compression(head: bytes):
     return None
 
 
-def _read_all(path, progress=None) -> bytearray:
-    """The file's (decompressed) bytes, read in chunks so signals get through."""
+def _read_all(path, progress=None) -> np.ndarray:
+    """The file's (decompressed) bytes as a writable uint8 array, read in
+    chunks so signals get through."""
     name = os.fspath(path)
     try:
         f = open(name, "rb")
@@ -314,27 +321,22 @@ def _read_all(path, progress=None) -> bytearray:
 
 
 def _read_plain(f, size, progress):
-    if size > 0:
-        buf = bytearray(size)
-        view = memoryview(buf)
-        got = 0
-        while got < size:
-            k = f.readinto(view[got:got + READ_CHUNK])
-            if not k:
-                break
-            got += k
-            if progress is not None:
-                progress(0.5 * got / size)
-        view.release()
-        if got < size:  # the file shrank while we read it
-            del buf[got:]
-    else:  # not a regular file (pipe, /dev/stdin): size unknown
-        buf = bytearray()
-    while True:  # anything beyond the size seen at open time
-        chunk = f.read(READ_CHUNK)
-        if not chunk:
-            return buf
-        buf += chunk
+    # np.empty, not bytearray: no zero-filling pass over the whole file
+    data = np.empty(size, dtype=np.uint8)
+    view = memoryview(data)
+    got = 0
+    while got < size:
+        k = f.readinto(view[got:got + READ_CHUNK])
+        if not k:
+            break
+        got += k
+        if progress is not None:
+            progress(0.5 * got / size)
+    view.release()
+    rest = f.read()  # a pipe (size 0), or a file that grew since fstat
+    if rest or got < size:
+        data = np.concatenate([data[:got], np.frombuffer(rest, dtype=np.uint8)])
+    return data
 
 
 def _read_compressed(f, name, kind, size, progress):
@@ -364,7 +366,7 @@ def _read_compressed(f, name, kind, size, progress):
                     progress(0.5 * min(1.0, f.tell() / size))
     except errors as e:
         raise DimacsError(name, None, f"corrupt {kind} stream ({e}); expected a valid {kind} file") from None
-    return buf
+    return np.frombuffer(buf, dtype=np.uint8)
 
 
 # --------------------------------------------------------------------------
@@ -393,8 +395,8 @@ def read_dimacs(path, *, progress=None) -> Formula:
         On any bad input, with the file, the line and what was expected.
     """
     name = os.fspath(path)
-    buf = _read_all(name, progress)
-    return _parse(buf, name, require_header=_needs_header(name), progress=progress)
+    # no local reference to the bytes: _parse frees them before building the Formula
+    return _parse(_read_all(name, progress), name, require_header=_needs_header(name), progress=progress)
 
 
 def _needs_header(name: str) -> bool:
@@ -407,15 +409,13 @@ def parse_dimacs_bytes(data, name: str = "<bytes>") -> Formula:
     """Parse DIMACS CNF/WCNF text given as ``bytes`` or ``str`` (not compressed)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return _parse(bytearray(data), name, require_header=_needs_header(name))
+    return _parse(np.frombuffer(bytearray(data), dtype=np.uint8), name, require_header=_needs_header(name))
 
 
-def _token_at(buf, pos: int) -> bytes:
-    end = pos
-    n = len(buf)
-    while end < n and end - pos < 24 and buf[end] not in b" \t\r\n\v\f":
-        end += 1
-    return bytes(buf[pos:end])
+def _token_at(data, pos: int) -> bytes:
+    tok = bytes(data[pos:pos + 24])
+    cut = [i for i, c in enumerate(tok) if c in b" \t\r\n\v\f"]
+    return tok[:cut[0]] if cut else tok
 
 
 def _show(tok: bytes) -> str:
@@ -427,11 +427,13 @@ def _is_text(tok: bytes) -> bool:
     return all(32 < c < 127 for c in tok)
 
 
-def _header(buf, pos, line, name):
+def _header(data, pos, line, name):
     """Parse the ``p`` line starting at ``pos``: (fmt, nv, nc, top, end)."""
-    end = buf.find(b"\n", pos)
-    end = len(buf) if end < 0 else end
-    raw = bytes(buf[pos:end])
+    raw = bytes(data[pos:pos + 4096])  # a longer p line is malformed anyway
+    end = raw.find(b"\n")
+    end = len(raw) if end < 0 else end
+    raw = raw[:end]
+    end += pos
     expected = "expected 'p cnf NV NC' or 'p wcnf NV NC [TOP]'"
     if not _is_text(raw.replace(b" ", b"").replace(b"\t", b"").replace(b"\r", b"")):
         raise DimacsError(name, line, f"binary data in the problem line; {expected}")
@@ -463,10 +465,10 @@ def _header(buf, pos, line, name):
     return fmt, nv, nc, top, has_top, end
 
 
-def _scan_error(code, st, buf, name, require_header):
+def _scan_error(code, st, data, name, require_header):
     line = int(st[S_LINE])
     pos = int(st[S_ERR_POS])
-    tok = _token_at(buf, pos)
+    tok = _token_at(data, pos)
     fmt = int(st[S_FMT])
     weight_expected = fmt in (F_OLD_WCNF, F_NEW_WCNF) and not st[S_IN_CLAUSE] or \
         (fmt == F_UNKNOWN and not require_header)
@@ -508,11 +510,12 @@ def _scan_error(code, st, buf, name, require_header):
     return DimacsError(name, line, f"non-integer token {_show(tok)}; expected {what}")
 
 
-def _parse(buf: bytearray, name: str, *, require_header: bool, progress=None) -> Formula:
-    n = len(buf)
-    if n == 0 or not buf.strip():
-        raise DimacsError(name, None, "empty file; expected a DIMACS CNF ('p cnf NV NC') or WCNF formula")
-    data = np.frombuffer(buf, dtype=np.uint8)
+def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) -> Formula:
+    """Parse a writable uint8 array of DIMACS text."""
+    n = data.size
+    empty = DimacsError(name, None, "empty file; expected a DIMACS CNF ('p cnf NV NC') or WCNF formula")
+    if n == 0:
+        raise empty
     # Upper bounds: every literal and every clause-ending 0 takes >= 2 bytes
     # (but the last). np.empty only reserves address space: pages that are
     # never written cost no memory, and the arrays are shrunk in place below.
@@ -542,14 +545,14 @@ def _parse(buf: bytearray, name: str, *, require_header: bool, progress=None) ->
             if st[S_P_LINE]:
                 raise DimacsError(name, line, f"second problem line (the first is on line {int(st[S_P_LINE])}); "
                                               "expected exactly one")
-            fmt, nv, nc, top, has_top, end = _header(buf, int(st[S_ERR_POS]), line, name)
+            fmt, nv, nc, top, has_top, end = _header(data, int(st[S_ERR_POS]), line, name)
             st[S_FMT], st[S_NV], st[S_NC_DECL], st[S_TOP], st[S_HAS_TOP] = fmt, nv, nc, top, int(has_top)
             st[S_P_LINE] = line
             st[S_POS] = end
             continue
         if code in (EV_EOF, EV_END):
             break
-        raise _scan_error(code, st, buf, name, require_header)
+        raise _scan_error(code, st, data, name, require_header)
 
     fmt = int(st[S_FMT])
     nl, nc = int(st[S_NLITS]), int(st[S_NCLAUSES])
@@ -559,6 +562,8 @@ def _parse(buf: bytearray, name: str, *, require_header: bool, progress=None) ->
                           f"the clause starting on this line is not terminated {where}; "
                           "expected '0' after its last literal")
     if fmt == F_UNKNOWN:
+        if not data.tobytes().strip():  # only here: the file holds no clause
+            raise empty
         if require_header:
             raise DimacsError(name, None, "no problem line and no clauses; expected 'p cnf NV NC' "
                                           "(a .cnf file needs one)")
@@ -569,13 +574,12 @@ def _parse(buf: bytearray, name: str, *, require_header: bool, progress=None) ->
                           f"but the file has {nc}; expected exactly {int(st[S_NC_DECL])} clauses")
     if fmt == F_NEW_WCNF:
         n_vars = int(st[S_MAX_VAR])
-        m = _NVARS_COMMENT.match(bytes(buf[:80]))
+        m = _NVARS_COMMENT.match(bytes(data[:80]))
         if m is not None and int(m.group(1)) >= n_vars:
             n_vars = min(int(m.group(1)), INT32_MAX)
     else:
         n_vars = int(st[S_NV])
-    del data  # release the export on buf before freeing it
-    del buf
+    del data
 
     # Shrink in place (realloc: no copy). Safe: nothing else refers to them.
     lits.resize(nl, refcheck=False)

@@ -101,6 +101,10 @@ def test_huge_weights():
     with pytest.raises(DimacsError) as e:
         parse(f"1 1 0\n{INT64_MAX + 1} 1 0\n", "w.wcnf")
     assert "w.wcnf:2:" in str(e.value) and "overflow" in str(e.value)
+    for wrap in (2**64 + 5, 10**30):  # would silently wrap without the check
+        with pytest.raises(DimacsError, match="overflow"):
+            parse(f"{wrap} 1 0\n")
+    assert parse("0000000000000000000000000007 1 0\n").weights.tolist() == [7]  # leading zeros
 
 
 def test_largest_literal():
