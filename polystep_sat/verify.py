@@ -86,6 +86,12 @@ def _pysat_crosscheck(formula: Formula, a: np.ndarray, satisfied: np.ndarray) ->
     return True
 
 
+def _pysat_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pysat") is not None
+
+
 def verify(formula: Formula, assignment, claimed_cost=None, *, pysat: bool | None = None) -> tuple[bool, Evaluation]:
     """Re-evaluate ``assignment``; return ``(ok, evaluation)``.
 
@@ -98,7 +104,8 @@ def verify(formula: Formula, assignment, claimed_cost=None, *, pysat: bool | Non
     ev = evaluate(formula, a)
     ok = claimed_cost is None or int(claimed_cost) == ev.cost
     if pysat is None:
-        pysat = formula.n_literals <= PYSAT_CHECK_MAX_LITERALS
+        # without PySAT (e.g. a GPU machine) the NumPy evaluation stands alone
+        pysat = formula.n_literals <= PYSAT_CHECK_MAX_LITERALS and _pysat_available()
     if ok and pysat:
         ok = _pysat_crosscheck(formula, a, ev.satisfied)
     return ok, ev
