@@ -1,0 +1,158 @@
+"""The SAT pipeline: exact sparse cost matrices, rounding, and solve(method="polystep")."""
+
+import numpy as np
+import pytest
+
+from polystep_sat import solve
+from polystep_sat.backend import BackendUnavailable, cupy_available
+from polystep_sat.context import SearchContext
+from polystep_sat.formula import Formula
+from polystep_sat.generate import random_ksat, random_weighted_partial
+from polystep_sat.pipeline import SatCostMatrix, run_polystep
+from polystep_sat.polystep import PolyStep
+from polystep_sat.relaxed import RelaxedObjective
+from polystep_sat.rounding import best_rounding, threshold
+from polystep_sat.verify import evaluate
+
+
+def small_formulas():
+    return [random_ksat(14, 6.0, seed=1),
+            random_weighted_partial(12, 8, 25, seed=3),
+            Formula.from_clauses([[1, -2], [2, 3, -4, 5], [-1, -5], [4], [-3, 2, 1], [5, -4]], 5,
+                                 np.array([2, 1, 3, 1, 5, 4]))]
+
+
+@pytest.mark.parametrize("kind", ["relaxed", "rounded"])
+@pytest.mark.parametrize("fi", range(3))
+def test_cost_matrix_is_the_exact_change_of_moving_one_particle(kind, fi):
+    f = small_formulas()[fi]
+    obj = RelaxedObjective(f)
+    cm = SatCostMatrix(obj, kind, tie_weight=0.0)
+    opt = PolyStep(np.random.default_rng(fi).random(f.n_vars), radius=0.6, bounds=(0, 1), seed=fi)
+    for _ in range(3):
+        prop = opt.ask()
+        C = cm(opt.x, prop.indices, prop.points)
+        x = opt.x
+        base = obj.cost(x) if kind == "relaxed" else obj.discrete_cost(x > 0.5)
+        assert cm.rounded_cost == pytest.approx(obj.discrete_cost(x > 0.5))
+        for p in range(prop.shape[0]):
+            for q in range(prop.shape[1]):
+                y = x.copy()
+                y[prop.indices[p]] = prop.points[p, q]
+                new = obj.cost(y) if kind == "relaxed" else obj.discrete_cost(y > 0.5)
+                assert C[p, q] == pytest.approx(new - base, abs=1e-9)
+        opt.tell(C)
+
+
+def test_rounding_prefers_the_cheapest_candidate():
+    f = random_ksat(30, 4.0, seed=2)
+    obj = RelaxedObjective(f)
+    p = np.random.default_rng(0).random(f.n_vars)
+    good = solve(f, method="walksat", time_limit=0.5, seed=0).assignment
+    x, cost = best_rounding(obj, p, n_samples=3, rng=np.random.default_rng(1), candidates=[good])
+    assert cost == obj.discrete_cost(x) <= min(obj.discrete_cost(threshold(p)), obj.discrete_cost(good))
+
+
+@pytest.mark.parametrize("polish", [True, False])
+def test_solve_polystep_verified_and_better_than_random(polish):
+    f = random_ksat(300, 4.26, seed=5)
+    r = solve(f, method="polystep", time_limit=1.5, seed=0, polish=polish)
+    assert r.verified and r.cost == evaluate(f, r.assignment).cost
+    assert r.satisfied_fraction > 0.97           # a random assignment gives ~0.875
+    assert r.info["polystep_steps"] > 10
+    assert r.trace                                 # anytime: improvements were reported
+
+
+def test_polystep_alone_is_deterministic_without_a_time_limit():
+    f = random_ksat(200, 4.26, seed=6)
+    a = solve(f, method="polystep", time_limit=None, seed=3, polish=False, max_steps=40)
+    b = solve(f, method="polystep", time_limit=None, seed=3, polish=False, max_steps=40)
+    c = solve(f, method="polystep", time_limit=None, seed=4, polish=False, max_steps=40)
+    assert a.cost == b.cost and np.array_equal(a.assignment, b.assignment)
+    assert a.info["polystep_steps"] == 40
+    assert not np.array_equal(a.assignment, c.assignment)
+
+
+def test_partial_maxsat_keeps_hard_clauses():
+    f = random_weighted_partial(40, 60, 80, seed=4)
+    r = solve(f, method="polystep", time_limit=1.0, seed=1)
+    ev = evaluate(f, r.assignment)
+    assert r.verified and ev.n_hard_unsat == 0 and r.cost == ev.cost
+
+
+def test_rounded_objective_runs():
+    f = random_ksat(200, 4.26, seed=7)
+    r = solve(f, method="polystep", time_limit=1.0, seed=0, objective="rounded", polish=False)
+    assert r.verified and r.satisfied_fraction > 0.95
+
+
+def test_over_constrained_instance_reaches_the_rc2_optimum():
+    from polystep_sat.verify import optimum
+
+    f = random_ksat(40, 6.0, seed=11)
+    opt, _ = optimum(f, time_limit=30)
+    assert opt is not None
+    r = solve(f, method="polystep", time_limit=1.5, seed=0)
+    assert r.cost == opt
+
+
+def test_tiny_formulas():
+    for f in (Formula.from_clauses([[1]], 1), Formula.from_clauses([[1, -1], [2], []], 3)):
+        r = solve(f, method="polystep", time_limit=0.5, seed=0)
+        assert r.verified and r.cost == evaluate(f, r.assignment).cost
+
+
+def test_stop_request_ends_the_run_quickly():
+    import threading
+    import time
+
+    f = random_ksat(2000, 4.26, seed=1)
+    ev = threading.Event()
+    threading.Timer(0.3, ev.set).start()
+    t = time.perf_counter()
+    r = solve(f, method="polystep", time_limit=30, seed=0, stop_event=ev)
+    assert time.perf_counter() - t < 3.0
+    assert r.verified
+
+
+def test_bad_options():
+    f = random_ksat(20, 4.0, seed=1)
+    ctx = SearchContext(f.n_vars, time_limit=1, seed=0)
+    for bad in (dict(objective="x"), dict(polish_share=1.5), dict(max_steps=0)):
+        with pytest.raises(ValueError):
+            run_polystep(f, ctx, **bad)
+
+
+@pytest.mark.skipif(cupy_available(), reason="CuPy and a GPU are present")
+def test_cupy_backend_fails_clearly_without_gpu():
+    with pytest.raises(BackendUnavailable, match="cupy"):
+        solve(random_ksat(20, 4.0, seed=1), method="polystep", backend="cupy", time_limit=1)
+
+
+@pytest.mark.skipif(not cupy_available(), reason="needs CuPy and a GPU")
+def test_cupy_backend_matches_numpy_costs():
+    import cupy
+
+    f = random_ksat(500, 4.26, seed=3)
+    on, oc = RelaxedObjective(f), RelaxedObjective(f, backend="cupy")
+    p = np.random.default_rng(0).random(f.n_vars)
+    partner = np.full(f.n_vars, -1, np.int32)
+    partner[0:250], partner[250:500] = np.arange(250, 500), np.arange(0, 250)
+    gn, hn, cn = on.pair_gradient(p, partner, p > 0.5)
+    gc, hc, cc = oc.pair_gradient(cupy.asarray(p), cupy.asarray(partner), cupy.asarray(p > 0.5))
+    np.testing.assert_allclose(gn, gc.get(), atol=1e-9)
+    np.testing.assert_allclose(hn, hc.get(), atol=1e-9)
+    assert cn == pytest.approx(cc)
+    r = solve(f, method="polystep", backend="cupy", time_limit=2, seed=0)
+    assert r.verified and r.satisfied_fraction > 0.98
+
+
+def test_array_path_without_numba_kernel(monkeypatch):
+    # the bucketed array code is what runs on CuPy: exercise it with NumPy
+    import polystep_sat.relaxed as rel
+
+    monkeypatch.setattr(rel, "njit", None)
+    f = random_weighted_partial(60, 50, 100, seed=9)
+    r = solve(f, method="polystep", time_limit=1.0, seed=2)
+    ev = evaluate(f, r.assignment)
+    assert r.verified and ev.n_hard_unsat == 0
