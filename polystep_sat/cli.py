@@ -42,6 +42,7 @@ class Output:
         self.fd = fd
         self.lock = threading.RLock()
         self.closed = False
+        self.json_mode = False  # --json: only the final JSON object goes to stdout
 
     def write(self, text: str) -> None:
         data = text.encode()
@@ -53,6 +54,8 @@ class Output:
                 data = data[n:]
 
     def comment(self, msg: str) -> None:
+        if self.json_mode:
+            return
         self.write("".join(f"c {line}\n" for line in str(msg).splitlines() or [""]))
 
 
@@ -110,7 +113,8 @@ class Anytime:
             if self.best is None or cost < self.best[0]:
                 self.best = (cost, assignment)
             if self.printed_cost is None or self.best[0] < self.printed_cost:
-                self.out.write(f"o {self.best[0]}\n")
+                if not self.out.json_mode:
+                    self.out.write(f"o {self.best[0]}\n")
                 self.printed_cost = self.best[0]
 
     def shutdown(self) -> None:
@@ -140,6 +144,7 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     from .dimacs import DimacsError, read_dimacs
     from .solve import solve
 
+    out.json_mode = args.json
     out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
                 f"time_limit={args.time_limit} backend={args.backend}")
     t0 = time.perf_counter()
@@ -410,6 +415,9 @@ def main(argv=None) -> int:
         # Other commands run in this thread: a signal interrupts them.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        if signalled.is_set():  # a signal that came before the switch
+            print("polystep-sat: interrupted", file=sys.stderr)
+            return 130
         return _run_plain(argv, out)
 
     anytime = Anytime(out)

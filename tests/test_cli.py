@@ -1,0 +1,145 @@
+"""The command line as a user (or a MaxSAT Evaluation harness) runs it: a subprocess."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polystep_sat.contract import contract_violations, parse_output
+from polystep_sat.dimacs import read_dimacs, write_dimacs
+from polystep_sat.generate import random_ksat
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTANCES = ROOT / "instances"
+OPTIMA = json.loads((INSTANCES / "optima.json").read_text())
+CLI = [sys.executable, "-m", "polystep_sat.cli"]
+
+
+def run_cli(*args, timeout=120):
+    return subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMA))
+def test_solve_bundled_instances_meets_contract(name):
+    path = INSTANCES / name
+    p = run_cli("solve", path, "--method", "walksat", "--time-limit", "2", "--seed", "1")
+    assert "Traceback" not in p.stderr
+    f = read_dimacs(path)
+    opt = OPTIMA[name]["optimum"]
+    assert contract_violations(p.stdout, p.returncode, f, optimum=opt) == []
+    out = parse_output(p.stdout)
+    assert out["s"][0] in ("OPTIMUM FOUND", "SATISFIABLE")
+    assert out["o"][-1] >= opt
+
+
+def test_exact_method_proves_optimum():
+    p = run_cli("solve", INSTANCES / "wpms-40.wcnf", "--method", "exact", "--time-limit", "30")
+    assert p.returncode == 30
+    assert parse_output(p.stdout)["o"][-1] == OPTIMA["wpms-40.wcnf"]["optimum"]
+
+
+def test_json_output():
+    p = run_cli("solve", INSTANCES / "uf50-218-01.cnf", "--method", "walksat", "--time-limit", "2", "--json")
+    d = json.loads(p.stdout)
+    assert d["verified"] is True and d["cost"] == 0 and d["status"] == "OPTIMUM FOUND"
+    assert len(d["assignment"]) == 50 and p.returncode == 30
+
+
+def test_unsatisfiable_hard_clauses_exit_20(tmp_path):
+    f = tmp_path / "u.wcnf"
+    f.write_text("h 1 0\nh -1 0\n3 1 0\n")
+    p = run_cli("solve", f, "--method", "walksat", "--time-limit", "1")
+    assert p.returncode == 20 and parse_output(p.stdout)["s"] == ["UNSATISFIABLE"]
+    assert "v" not in [line[:1] for line in p.stdout.splitlines()]
+
+
+def test_empty_instance(tmp_path):
+    f = tmp_path / "e.cnf"
+    f.write_text("p cnf 0 0\n")
+    p = run_cli("solve", f, "--method", "walksat", "--time-limit", "1")
+    out = parse_output(p.stdout)
+    assert out["o"] == [0] and out["s"] == ["OPTIMUM FOUND"] and out["v"] == [""] and p.returncode == 30
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("p cnf 2 1\n1 x 0\n", ":2:"),
+    ("p cnf 2 2\n1 2 0\n", "clauses"),
+    ("p cnf 2 1\n1 3 0\n", ":2:"),
+    ("", "empty"),
+    ("p cnf 2 1\n1 2\n", "0"),
+])
+def test_bad_input_one_line_exit_1(tmp_path, content, fragment):
+    f = tmp_path / "bad.cnf"
+    f.write_text(content)
+    p = run_cli("solve", f, "--time-limit", "1")
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(f) in lines[0] and fragment in lines[0]
+    assert not any(line.startswith(("s ", "v")) for line in p.stdout.splitlines())
+
+
+def test_missing_file_and_bad_options(tmp_path):
+    p = run_cli("solve", tmp_path / "nope.cnf")
+    assert p.returncode == 1 and "nope.cnf" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("solve", INSTANCES / "uf50-218-01.cnf", "--time-limit", "-3")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    p = run_cli("solve", INSTANCES / "uf50-218-01.cnf", "--method", "nope")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_cupy_backend_without_gpu_is_a_clear_error():
+    from polystep_sat.backend import cupy_available
+
+    if cupy_available():
+        pytest.skip("a GPU is present")
+    p = run_cli("solve", INSTANCES / "uf50-218-01.cnf", "--backend", "cupy", "--time-limit", "1")
+    assert p.returncode == 1 and "cupy" in p.stderr.lower() and "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 2.0])
+@pytest.mark.parametrize("method", ["polystep", "walksat"])
+def test_sigterm_at_any_moment_keeps_the_contract(tmp_path, delay, method):
+    f = random_ksat(3000, 4.26, seed=5)
+    path = tmp_path / "f.cnf"
+    write_dimacs(f, path)
+    proc = subprocess.Popen(CLI + ["solve", str(path), "--method", method, "--time-limit", "60", "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    time.sleep(delay)
+    t = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert time.perf_counter() - t < 1.5, "must end within about a second of SIGTERM"
+    assert proc.returncode >= 0 and "Traceback" not in err
+    assert contract_violations(out, proc.returncode, f) == []
+    if delay >= 2.0:
+        assert parse_output(out)["s"] == ["SATISFIABLE"]
+
+
+def test_generate_and_verify_roundtrip(tmp_path):
+    path = tmp_path / "g.cnf.gz"
+    p = run_cli("generate", "ksat", "--vars", "200", "--ratio", "4.26", "--seed", "3", "-o", path)
+    assert p.returncode == 0, p.stderr
+    f = read_dimacs(path)
+    assert f.n_vars == 200 and f.n_clauses == 852
+    sol = run_cli("solve", path, "--method", "walksat", "--time-limit", "1")
+    out_file = tmp_path / "out.txt"
+    out_file.write_text(sol.stdout)
+    v = run_cli("verify", path, out_file)
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert "matches" in v.stdout
+    # A wrong claimed cost is caught.
+    bad = run_cli("verify", path, out_file, "--cost", str(parse_output(sol.stdout)["o"][-1] + 1))
+    assert bad.returncode == 1
+
+
+def test_reproducible_with_seed():
+    a = run_cli("solve", INSTANCES / "max3sat-40-240.cnf", "--method", "walksat", "--time-limit", "0.5", "--seed", "4")
+    b = run_cli("solve", INSTANCES / "max3sat-40-240.cnf", "--method", "walksat", "--time-limit", "0.5", "--seed", "4")
+    assert parse_output(a.stdout)["o"][-1] == parse_output(b.stdout)["o"][-1]
