@@ -92,7 +92,7 @@ F_UNKNOWN, F_CNF, F_OLD_WCNF, F_NEW_WCNF = 0, 1, 2, 3
 _FORMAT_NAMES = {F_CNF: "cnf", F_OLD_WCNF: "wcnf-old", F_NEW_WCNF: "wcnf"}
 
 # What the kernel returns.
-EV_BUDGET, EV_EOF, EV_PLINE, EV_END = 0, 1, 2, 3
+EV_BUDGET, EV_EOF, EV_PLINE, EV_END, EV_FORMAT = 0, 1, 2, 3, 4
 E_TOKEN, E_OVERFLOW, E_LIT_OVERFLOW, E_VAR_RANGE, E_NEG_WEIGHT, E_NO_HEADER = 10, 11, 12, 13, 14, 15
 
 
@@ -104,6 +104,8 @@ def _scan(buf, stop, st, lits, indptr, weights, hard):  # pragma: no cover - com
     ``lits``, clause ends to ``indptr[1:]``, weights and the hard flags (WCNF
     only) to ``weights`` / ``hard``. Returns an EV_* or E_* code; on an error
     ``st[S_ERR_POS]`` is the offending byte and ``st[S_LINE]`` its line.
+    EV_FORMAT: the first clause of a new-format WCNF file, but ``weights`` is
+    still empty (allocated only for WCNF); call again once it is there.
     """
     n = buf.size
     i = st[S_POS]
@@ -161,6 +163,9 @@ def _scan(buf, stop, st, lits, indptr, weights, hard):  # pragma: no cover - com
                 if require_header:
                     code = E_NO_HEADER
                     err_pos = i
+                    break
+                if weights.size == 0:
+                    code = EV_FORMAT
                     break
                 fmt = F_NEW_WCNF
             if overflow:
@@ -243,6 +248,9 @@ def _scan(buf, stop, st, lits, indptr, weights, hard):  # pragma: no cover - com
         if b == 104 and not in_clause and (i + 1 >= n or buf[i + 1] == 32 or (buf[i + 1] >= 9 and buf[i + 1] <= 13)) \
                 and (fmt == F_NEW_WCNF or (fmt == F_UNKNOWN and not require_header)):
             # 'h': a hard clause of the new WCNF format
+            if weights.size == 0:
+                code = EV_FORMAT
+                break
             fmt = F_NEW_WCNF
             seen = True
             line_start = False
@@ -517,15 +525,16 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
     if n == 0:
         raise empty
     # Upper bounds: every literal and every clause-ending 0 takes >= 2 bytes
-    # (but the last). np.empty only reserves address space: pages that are
-    # never written cost no memory, and the arrays are shrunk in place below.
+    # (but the last); a WCNF clause (weight, 0) >= 4. np.empty only reserves
+    # address space: pages never written cost no memory, and the arrays are
+    # shrunk in place below. Weights exist only for the WCNF formats.
     cap = n // 2 + 2
     idx_dtype = np.int32 if cap <= INT32_MAX else np.int64
     lits = np.empty(cap, dtype=np.int32)
     indptr = np.empty(cap + 1, dtype=idx_dtype)
     indptr[0] = 0
-    weights = np.empty(cap, dtype=np.int64)
-    hard = np.empty(cap, dtype=np.bool_)
+    weights = np.empty(0, dtype=np.int64)
+    hard = np.empty(0, dtype=np.bool_)
     st = np.zeros(N_STATE, dtype=np.int64)
     st[S_LINE] = 1
     st[S_LINE_START] = 1
@@ -549,6 +558,11 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
             st[S_FMT], st[S_NV], st[S_NC_DECL], st[S_TOP], st[S_HAS_TOP] = fmt, nv, nc, top, int(has_top)
             st[S_P_LINE] = line
             st[S_POS] = end
+            if fmt == F_OLD_WCNF:
+                weights, hard = np.empty(n // 4 + 2, dtype=np.int64), np.empty(n // 4 + 2, dtype=np.bool_)
+            continue
+        if code == EV_FORMAT:
+            weights, hard = np.empty(n // 4 + 2, dtype=np.int64), np.empty(n // 4 + 2, dtype=np.bool_)
             continue
         if code in (EV_EOF, EV_END):
             break
