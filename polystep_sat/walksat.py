@@ -501,8 +501,9 @@ class WalkSAT:
         n, ma = s.n_vars, s.n_active
         self.a = np.zeros(n, np.uint8)
         self.nt = np.zeros(ma, np.uint8 if s.max_len < 255 else np.int32)
-        self.fl = np.empty(ma, np.int32)
-        self.hl = np.empty(ma, np.int32)
+        n_hard = 0 if s.unit else int(np.count_nonzero(s.cw >= s.hard_w))
+        self.fl = np.empty(ma - n_hard, np.int32)
+        self.hl = np.empty(n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
         self.snap = np.zeros(n, np.uint8)
         self.log = np.empty(max(n, self.LOG_MIN), np.int32)
