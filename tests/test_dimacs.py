@@ -23,6 +23,15 @@ from polystep_sat.formula import Formula
 INT64_MAX = 2**63 - 1
 
 
+@pytest.fixture(params=["interpreted", "compiled"])
+def kernel_mode(request, monkeypatch):
+    """Run a test with the kernels interpreted (small inputs) and compiled by numba."""
+    threshold = 0 if request.param == "compiled" else 10**15
+    monkeypatch.setattr(dimacs, "JIT_MIN_BYTES", threshold)
+    monkeypatch.setattr(dimacs, "JIT_MIN_LITERALS", threshold)
+    return request.param
+
+
 def parse(text, name="t.wcnf"):
     return parse_dimacs_bytes(text.encode() if isinstance(text, str) else text, name)
 
@@ -157,7 +166,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("text,name,line,words", BAD)
-def test_bad_input(text, name, line, words):
+def test_bad_input(text, name, line, words, kernel_mode):
     with pytest.raises(DimacsError) as e:
         parse(text.encode("latin-1"), name)
     msg = str(e.value)
@@ -171,7 +180,7 @@ def test_bad_input(text, name, line, words):
 
 @pytest.mark.parametrize("chunk", [1, 3, 7])
 @pytest.mark.parametrize("text,name,line,words", BAD[:12])
-def test_bad_input_same_line_when_scanned_in_tiny_chunks(monkeypatch, chunk, text, name, line, words):
+def test_bad_input_same_line_when_scanned_in_tiny_chunks(monkeypatch, chunk, text, name, line, words, kernel_mode):
     monkeypatch.setattr(dimacs, "SCAN_CHUNK", chunk)
     with pytest.raises(DimacsError) as e:
         parse(text.encode(), name)
@@ -313,7 +322,7 @@ def test_write_rejects_weights_in_cnf_and_unknown_format():
 
 @pytest.mark.parametrize("ext", ["", ".gz", ".bz2", ".xz"])
 @pytest.mark.parametrize("fmt", ["cnf", "wcnf", "wcnf-old"])
-def test_file_roundtrip_compressed(tmp_path, ext, fmt):
+def test_file_roundtrip_compressed(tmp_path, ext, fmt, kernel_mode):
     from polystep_sat.generate import random_ksat, random_weighted_partial
 
     f = random_ksat(60, 4.0, seed=2) if fmt == "cnf" else random_weighted_partial(40, 30, 50, seed=2)
@@ -327,7 +336,7 @@ def test_file_roundtrip_compressed(tmp_path, ext, fmt):
     assert g.weighted == (fmt != "cnf")
 
 
-def test_large_write_read_in_many_chunks(monkeypatch):
+def test_large_write_read_in_many_chunks(monkeypatch, kernel_mode):
     from polystep_sat.generate import random_ksat
 
     f = random_ksat(3000, 4.26, seed=5)
@@ -368,12 +377,13 @@ def pysat_agrees(text: str, f: Formula, fmt: str):
     assert w.wght == f.weights[~f.hard].tolist()
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS
 @given(formulas(weighted=False, partial=False))
-def test_property_cnf_roundtrip_and_pysat(f):
+def test_property_cnf_roundtrip_and_pysat(kernel_mode, f):
     buf = io.BytesIO()
     write_dimacs(f, buf)
     g = parse(buf.getvalue(), "h.cnf")
@@ -383,7 +393,7 @@ def test_property_cnf_roundtrip_and_pysat(f):
 
 @SETTINGS
 @given(formulas(), st.sampled_from(["wcnf", "wcnf-old"]))
-def test_property_wcnf_roundtrip_and_pysat(f, fmt):
+def test_property_wcnf_roundtrip_and_pysat(kernel_mode, f, fmt):
     buf = io.BytesIO()
     try:
         write_dimacs(f, buf, fmt=fmt)
@@ -398,7 +408,7 @@ def test_property_wcnf_roundtrip_and_pysat(f, fmt):
 
 @SETTINGS
 @given(formulas(), st.sampled_from(["cnf", "wcnf", "wcnf-old"]), st.data())
-def test_property_any_layout(f, fmt, data):
+def test_property_any_layout(kernel_mode, f, fmt, data):
     """Split clauses over lines, share lines, add comments and blank lines:
     the parse must not change (PySAT cannot read these layouts)."""
     if fmt == "cnf":
@@ -423,3 +433,15 @@ def test_property_any_layout(f, fmt, data):
     finally:
         dimacs.SCAN_CHUNK = old
     same(g, f)
+
+
+def test_small_inputs_do_not_need_numba():
+    """Parsing a small file must not pay numba's start-up (the CLI's first answer)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from polystep_sat.dimacs import parse_dimacs_bytes, write_dimacs; import io; "
+            "f = parse_dimacs_bytes(b'p cnf 3 2\\n1 -2 0\\n3 0\\n', 'a.cnf'); write_dimacs(f, io.BytesIO()); "
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
