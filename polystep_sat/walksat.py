@@ -16,8 +16,9 @@ A step picks a random falsified clause (a hard one with probability
 (the weight of clauses that would become false) by scanning the occurrences of
 the variable's true literal, and flips a break-0 variable if there is one,
 else a random variable with probability ``noise``, else one with the fewest
-breaks (ties at random). Breaks are not cached: for short clauses scanning is
-cheaper than maintaining make/break counts, and needs no per-clause XOR.
+breaks (ties at random). Breaks are not cached: a variant keeping per-variable
+break counts (with a per-clause XOR of true variables to find the critical one)
+measured no faster at 10k and 5-20% slower at 1M variables on random 3-SAT.
 
 Hard clauses get the scoring weight ``1 + total soft weight``, so breaking one
 is always worse than breaking every soft clause. Weights too large for int64
