@@ -32,6 +32,7 @@ functions without any SAT code.
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -52,6 +53,9 @@ REPORT_EVERY = 0.3
 # sep-CMA-ES (diagonal covariance): the full one costs O(n^2) memory and
 # O(n^2)-O(n^3) time per generation.
 FULL_CMA_MAX_N = 1000
+# variant="auto" picks the full CMA only when at least this many seconds
+# remain, unless cma is imported already (its import alone takes seconds).
+AUTO_FULL_MIN_SECONDS = 10.0
 # With polish=True, this share of the remaining time is left to the polish.
 POLISH_SHARE = 0.2
 
@@ -338,21 +342,26 @@ def _run_strategy(formula, ctx, make_strategy, name, polish, memory_bytes, repor
     def stop():
         return ctx.should_stop() or (deadline_polish is not None and time.perf_counter() >= deadline_polish)
 
-    best = {"key": None, "x": None}
+    best = {"key": None, "x": None, "generation": None}
     last_report = [-math.inf]
 
     def consider(final=False):
-        x = _threshold(xp, es.mean, tie)
-        ev = evaluate(formula, x)
-        key = (ev.n_hard_unsat, ev.cost)
-        if best["key"] is None or key < best["key"]:
-            best["key"], best["x"] = key, x
+        """Round the mean (unless it is unchanged since the last call), keep the
+        best rounding, and report it (throttled, except the final report)."""
+        if best["generation"] != es.generation:
+            x = _threshold(xp, es.mean, tie)
+            ev = evaluate(formula, x)
+            key = (ev.n_hard_unsat, ev.cost)
+            best["generation"] = es.generation
+            if best["key"] is None or key < best["key"]:
+                best["key"], best["x"] = key, x
         now = time.perf_counter()
         if final or now - last_report[0] >= report_every:
             ctx.report(best["x"], *best["key"])
             last_report[0] = now
 
     evaluations = 0
+    chunk_s = 0.0                               # longest chunk evaluation so far
     best_relaxed = math.inf
     interrupted = False
     with ctx.phase("es_search"):
@@ -362,11 +371,15 @@ def _run_strategy(formula, ctx, make_strategy, name, polish, memory_bytes, repor
                 break
             fit = np.empty(pop)
             for s in range(0, pop, per_chunk):
+                t_chunk = time.perf_counter()
                 X = es.ask(s, s + per_chunk)
                 fit[s:s + X.shape[0]] = to_numpy(obj.batch_cost(sigmoid(xp, X))) * scale
                 evaluations += X.shape[0]
                 del X
-                if stop():
+                chunk_s = max(chunk_s, time.perf_counter() - t_chunk)
+                # Stop now rather than start a chunk (up to ~0.5 s each at 1M
+                # variables) that would end past the deadline.
+                if stop() or ctx.remaining() < chunk_s:
                     interrupted = True
                     break
             if interrupted:
@@ -443,13 +456,18 @@ def run_cma_es(formula, ctx, *, sigma=None, popsize=None, variant="auto", warm_l
     popsize : default 4 + floor(3 ln n).
     variant : "full" (the ``cma`` package, full covariance), "sep" (diagonal
         covariance, ours: O(n) memory, chunked sampling) or "auto" (full up to
-        ``full_max_n`` variables, sep above).
+        ``full_max_n`` variables, sep above; sep also when less than
+        ``AUTO_FULL_MIN_SECONDS`` remain and cma is not imported yet, since
+        importing it takes seconds).
     warm_logit, polish, max_generations, memory_bytes : as for :func:`run_openai_es`.
     """
     if variant not in ("auto", "full", "sep"):
         raise ValueError(f"variant must be 'auto', 'full' or 'sep', got {variant!r}")
     if variant == "auto":
-        variant = "full" if 2 <= formula.n_vars <= full_max_n else "sep"
+        # Importing cma takes 1.5-3.5 s here (it loads scipy.stats and
+        # matplotlib), counted in the time limit: not worth it for short runs.
+        cheap = "cma" in sys.modules or ctx.remaining() >= AUTO_FULL_MIN_SECONDS
+        variant = "full" if 2 <= formula.n_vars <= full_max_n and cheap else "sep"
     if variant == "full" and formula.n_vars < 2:
         raise ValueError("full-covariance CMA-ES needs at least 2 variables; use variant='sep'")
     if variant == "full":

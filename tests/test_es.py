@@ -181,3 +181,17 @@ def test_option_validation():
         run_cma_es(f, _ctx(f.n_vars), variant="diag")
     with pytest.raises(ValueError):
         OpenAIES(np.zeros(3), sigma=0.0)
+
+
+@pytest.mark.parametrize("run,opts", [(run_openai_es, {}), (run_cma_es, {"variant": "sep"})])
+def test_cupy_backend(run, opts):
+    from polystep_sat.backend import cupy_available
+
+    if not cupy_available():
+        pytest.skip("CuPy with a CUDA GPU is not available")
+    f = random_ksat(300, 4.26, seed=9)
+    ctx = SearchContext(f.n_vars, time_limit=None, seed=0, backend="cupy")
+    run(f, ctx, max_generations=40, **opts)
+    ev = evaluate(f, ctx.best_assignment)
+    assert (ev.n_hard_unsat, ev.cost) == ctx.best_key
+    assert ctx.best_key[1] < 0.7 * f.n_clauses / 8
