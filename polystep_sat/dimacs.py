@@ -31,6 +31,7 @@ import io
 import os
 import re
 import stat
+import threading
 
 import numpy as np
 
@@ -49,6 +50,14 @@ READ_CHUNK = 4 << 20
 # import numba and load the cached kernels in a fresh process.
 JIT_MIN_BYTES = 1 << 20
 JIT_MIN_LITERALS = 50_000
+# Clause text beyond the header is split at line starts into segments of at
+# least this many bytes, scanned by threads (the compiled kernel releases the
+# GIL) and stitched together; a clause spanning a cut falls back to sequential.
+PARALLEL_MIN_BYTES = 16 << 20
+try:
+    WORKERS = max(1, min(8, len(os.sched_getaffinity(0))))
+except AttributeError:  # not on Linux
+    WORKERS = max(1, min(8, os.cpu_count() or 1))
 
 _jitted = {}
 
@@ -540,6 +549,91 @@ def _scan_error(code, st, data, name, require_header):
     return DimacsError(name, line, f"non-integer token {_show(tok)}; expected {what}")
 
 
+def _scan_segment(scan, buf, st, end, lits, indptr, weights, hard, cancel, progress=None, total=1):
+    """Scan ``buf[st[S_POS]:end]`` in chunks; ``end`` is a line start, where
+    the kernel stops exactly. Returns the kernel's last code."""
+    start = int(st[S_POS])
+    while True:
+        code = scan(buf, min(int(st[S_POS]) + SCAN_CHUNK, end), st, lits, indptr, weights, hard)
+        if code != EV_BUDGET or st[S_POS] >= end or cancel.is_set():
+            return code
+        if progress is not None:
+            progress(0.5 + 0.5 * min(1.0, (int(st[S_POS]) - start) / total))
+
+
+def _scan_parallel(scan, buf, data, st, lits, indptr, weights, hard, progress):
+    """Scan the rest of the file in segments on several threads, then stitch
+    the segments' output onto the main arrays in file order.
+
+    Returns a kernel code as the sequential scan would: an event or error
+    (with ``st`` pointing at it, line numbers made absolute), EV_EOF, or
+    EV_BUDGET where a clause spans a cut and the sequential scan must go on.
+    """
+    n = len(buf)
+    pos = int(st[S_POS])
+    k = int(min(WORKERS, (n - pos) // PARALLEL_MIN_BYTES))
+    cuts = [pos]
+    for j in range(1, k):
+        nl = np.flatnonzero(data[pos + j * (n - pos) // k:][:1 << 20] == 10)
+        if nl.size:
+            cut = pos + j * (n - pos) // k + int(nl[0]) + 1
+            if cuts[-1] < cut < n:
+                cuts.append(cut)
+    cuts.append(n)
+    cancel = threading.Event()
+    segments = []  # (start, state, arrays, thread, result holder)
+    for a, b in zip(cuts[1:-1], cuts[2:]):
+        s2 = st.copy()
+        s2[S_POS], s2[S_LINE], s2[S_LINE_START], s2[S_IN_CLAUSE] = a, 1, 1, 0
+        s2[S_NLITS] = s2[S_NCLAUSES] = s2[S_MAX_VAR] = s2[S_SEEN] = s2[S_CLAUSE_LINE] = 0
+        cap = (b - a) // 2 + 2
+        wcap = (b - a) // 4 + 2 if weights.size else 0
+        arrays = (np.empty(cap, dtype=lits.dtype), np.zeros(cap + 1, dtype=indptr.dtype),
+                  np.empty(wcap, dtype=weights.dtype), np.empty(wcap, dtype=hard.dtype))
+        out = {}
+
+        def work(s2=s2, b=b, arrays=arrays, out=out):
+            try:
+                out["code"] = _scan_segment(scan, buf, s2, b, *arrays, cancel)
+            except BaseException as e:  # re-raised by the main thread
+                out["error"] = e
+
+        t = threading.Thread(target=work, name="polystep-dimacs-scan", daemon=True)
+        segments.append((a, s2, arrays, t, out))
+        t.start()
+    try:
+        # the first segment on this thread, so signals are handled between chunks
+        code = _scan_segment(scan, buf, st, cuts[1], lits, indptr, weights, hard, cancel,
+                             progress, cuts[1] - pos)
+        for a, s2, (l2, p2, w2, h2), t, out in segments:
+            if code != EV_BUDGET or st[S_IN_CLAUSE] or int(st[S_POS]) != a:
+                break  # an event or error to report, or a clause across the cut
+            while t.is_alive():
+                t.join(0.05)  # a short timeout keeps the wait interruptible
+            if "error" in out:
+                raise out["error"]
+            nl, nc = int(st[S_NLITS]), int(st[S_NCLAUSES])
+            nl2, nc2 = int(s2[S_NLITS]), int(s2[S_NCLAUSES])
+            lits[nl:nl + nl2] = l2[:nl2]
+            indptr[nc + 1:nc + nc2 + 1] = p2[1:nc2 + 1] + nl
+            if w2.size:  # with the weight of a clause left open at the segment's end
+                m2 = nc2 + int(s2[S_IN_CLAUSE])
+                weights[nc:nc + m2] = w2[:m2]
+                hard[nc:nc + m2] = h2[:m2]
+            offset = int(st[S_LINE]) - 1  # segment lines count from 1 at its cut
+            st[S_NLITS], st[S_NCLAUSES] = nl + nl2, nc + nc2
+            st[S_MAX_VAR] = max(int(st[S_MAX_VAR]), int(s2[S_MAX_VAR]))
+            st[S_SEEN] = int(st[S_SEEN] or s2[S_SEEN])
+            for slot in (S_POS, S_LINE_START, S_IN_CLAUSE, S_ERR_POS, S_ERR_VAL):
+                st[slot] = s2[slot]
+            st[S_LINE] = int(s2[S_LINE]) + offset
+            st[S_CLAUSE_LINE] = int(s2[S_CLAUSE_LINE]) + offset
+            code = out["code"]
+        return code
+    finally:
+        cancel.set()
+
+
 def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) -> Formula:
     """Parse a writable uint8 array of DIMACS text."""
     n = data.size
@@ -565,9 +659,15 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
     jit = n >= JIT_MIN_BYTES
     scan = _kernel(_scan, jit)
     buf = data if jit else data.tobytes()  # interpreted: bytes index faster
+    parallel_tried = False
     while True:
-        stop = min(int(st[S_POS]) + SCAN_CHUNK, n)
-        code = scan(buf, stop, st, lits, indptr, weights, hard)
+        if not parallel_tried and st[S_FMT] != F_UNKNOWN and WORKERS > 1 \
+                and n - st[S_POS] >= 2 * PARALLEL_MIN_BYTES:
+            parallel_tried = True
+            code = _scan_parallel(scan, buf, data, st, lits, indptr, weights, hard, progress)
+        else:
+            stop = min(int(st[S_POS]) + SCAN_CHUNK, n)
+            code = scan(buf, stop, st, lits, indptr, weights, hard)
         if code == EV_BUDGET:
             if progress is not None:
                 progress(0.5 + 0.5 * float(st[S_POS]) / n)

@@ -32,6 +32,17 @@ def kernel_mode(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(params=["sequential", "segments"])
+def scan_mode(request, monkeypatch):
+    """Scan in one pass, or cut into tiny segments scanned by three threads."""
+    if request.param == "segments":
+        monkeypatch.setattr(dimacs, "PARALLEL_MIN_BYTES", 4)
+        monkeypatch.setattr(dimacs, "WORKERS", 3)
+    else:
+        monkeypatch.setattr(dimacs, "WORKERS", 1)
+    return request.param
+
+
 def parse(text, name="t.wcnf"):
     return parse_dimacs_bytes(text.encode() if isinstance(text, str) else text, name)
 
@@ -166,7 +177,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("text,name,line,words", BAD)
-def test_bad_input(text, name, line, words, kernel_mode):
+def test_bad_input(text, name, line, words, kernel_mode, scan_mode):
     with pytest.raises(DimacsError) as e:
         parse(text.encode("latin-1"), name)
     msg = str(e.value)
@@ -336,7 +347,7 @@ def test_file_roundtrip_compressed(tmp_path, ext, fmt, kernel_mode):
     assert g.weighted == (fmt != "cnf")
 
 
-def test_large_write_read_in_many_chunks(monkeypatch, kernel_mode):
+def test_large_write_read_in_many_chunks(monkeypatch, kernel_mode, scan_mode):
     from polystep_sat.generate import random_ksat
 
     f = random_ksat(3000, 4.26, seed=5)
@@ -344,6 +355,12 @@ def test_large_write_read_in_many_chunks(monkeypatch, kernel_mode):
     write_dimacs(f, buf)
     monkeypatch.setattr(dimacs, "SCAN_CHUNK", 997)
     same(parse(buf.getvalue(), "big.cnf"), f)
+    if scan_mode == "segments":  # an error deep in a later segment keeps its absolute line
+        monkeypatch.setattr(dimacs, "PARALLEL_MIN_BYTES", 20_000)
+        lines = buf.getvalue().split(b"\n")
+        lines[9000] = b"1 2 x 0"
+        with pytest.raises(DimacsError, match=r"big.cnf:9001: non-integer token 'x'"):
+            parse(b"\n".join(lines), "big.cnf")
     assert CNF(from_string=buf.getvalue().decode()).clauses == clauses(f)
 
 
@@ -408,7 +425,7 @@ def test_property_wcnf_roundtrip_and_pysat(kernel_mode, f, fmt):
 
 @SETTINGS
 @given(formulas(), st.sampled_from(["cnf", "wcnf", "wcnf-old"]), st.data())
-def test_property_any_layout(kernel_mode, f, fmt, data):
+def test_property_any_layout(kernel_mode, scan_mode, f, fmt, data):
     """Split clauses over lines, share lines, add comments and blank lines:
     the parse must not change (PySAT cannot read these layouts)."""
     if fmt == "cnf":
