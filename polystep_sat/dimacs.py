@@ -18,9 +18,11 @@ the formula.
 The scanner is a single pass of a byte-level kernel over the file. Compiled
 with numba for inputs above ``JIT_MIN_BYTES``; the very same function runs
 interpreted on small inputs, where loading numba (~0.5-1 s per process) would
-cost more than the parse. It runs in chunks of a few megabytes so that Python
-signal handlers (SIGINT/SIGTERM) get control several times a second, and so
-that a progress callback can be called between chunks. Bad input raises
+cost more than the parse. Large files are cut at line starts into segments
+scanned by one thread per core. The main thread scans in chunks of a few
+megabytes so that Python signal handlers (SIGINT/SIGTERM) get control several
+times a second, and so that a progress callback can be called between chunks.
+Bad input raises
 :class:`DimacsError`, whose text is a single ``FILE:LINE: what was wrong;
 what was expected`` line.
 """
@@ -71,6 +73,7 @@ def _kernel(func, jit: bool):
 
         _jitted[func] = njit(cache=True, nogil=True)(func)
     return _jitted[func]
+
 
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
