@@ -80,11 +80,16 @@ class SatCostMatrix:
 
 def _pair_change(xp, x, indices, points, g, h):
     """Exact change of a multilinear f when each particle moves alone to each point."""
-    d = points if x is None else points - x[indices][:, None, :]               # (P, Q, s)
-    ga = g[indices]                                                            # (P, s)
-    C = (d * ga[:, None, :]).sum(axis=2)
-    if d.shape[2] == 2:
-        C += d[:, :, 0] * d[:, :, 1] * h[indices[:, 0]][:, None]
+    C = None
+    cols = []
+    for j in range(points.shape[2]):  # column by column: no reductions over a short axis
+        ij = indices[:, j]
+        dj = points[:, :, j] if x is None else points[:, :, j] - x[ij][:, None]
+        cols.append(dj)
+        term = dj * g[ij][:, None]
+        C = term if C is None else C + term
+    if len(cols) == 2:
+        C += cols[0] * cols[1] * h[indices[:, 0]][:, None]
     return C
 
 

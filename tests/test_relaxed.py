@@ -106,3 +106,21 @@ def test_pair_gradient_predicts_pair_moves_exactly(fast, monkeypatch):
             da, db = q[va] - p[va], q[vb] - p[vb]
             assert obj.cost(q) - base == pytest.approx(da * g[va] + db * g[vb] + da * db * h[va], abs=1e-12)
             assert h[va] == pytest.approx(h[vb])
+
+
+def test_float32_kernel_close_to_float64():
+    f = random_ksat(300, 4.26, seed=8)
+    o64 = RelaxedObjective(f, kernel_precision="float64")
+    o32 = RelaxedObjective(f, kernel_precision="float32")
+    rng = np.random.default_rng(0)
+    p = rng.random(f.n_vars)
+    partner = rng.permutation(f.n_vars).reshape(-1, 2)
+    part = np.full(f.n_vars, -1)
+    part[partner[:, 0]], part[partner[:, 1]] = partner[:, 1], partner[:, 0]
+    g64, h64, c64 = o64.pair_gradient(p, part, p > 0.5)
+    g32, h32, c32 = o32.pair_gradient(p, part, p > 0.5)
+    np.testing.assert_allclose(g32, g64, atol=1e-5)
+    np.testing.assert_allclose(h32, h64, atol=1e-5)
+    assert c32 == c64 == o64.discrete_cost(p > 0.5)
+    with pytest.raises(ValueError):
+        RelaxedObjective(f, kernel_precision="half")
