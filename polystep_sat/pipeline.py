@@ -93,10 +93,10 @@ def _pair_change(xp, x, indices, points, g, h):
     return C
 
 
-def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.5, objective: str = "relaxed",
-                 epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 0.5,
-                 final_radius: float | None = None, update_fraction: float = 1.0, momentum: float = 0.0,
-                 probes: int = 1, particle_dim: int = 2, max_steps: int = 1000, roundings: int = 4,
+def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.75, objective: str = "relaxed",
+                 epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 1.5,
+                 final_radius: float | None = 0.5, update_fraction: float = 1.0, momentum: float = 0.0,
+                 probes: int = 1, particle_dim: int = 2, max_steps: int | None = None, roundings: int = 4,
                  noise: float = 0.3, init_noise: float = 0.02, report_every: float = 0.3,
                  backend: str | None = None):
     """PolyStep on the relaxed formula, then rounding and a WalkSAT polish.
@@ -110,10 +110,14 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.5
         "rounded" (make - break of the rounded assignment, relaxed as tie-break).
     epsilon, final_epsilon : softmax temperature schedule (costs are
         normalised per step; cosine decay).
-    radius, final_radius : step radius schedule in probability units.
+    radius, final_radius : step radius schedule in probability units. A
+        radius above 1 lets every vertex reach the bounds (clipped), so the
+        barycentre can commit a variable fully in one step: on random 3-SAT
+        1.5 -> 0.5 beat 0.5 (99.60% vs 99.48% at 100k after 15 s).
     update_fraction : share of the particles moved per step.
     max_steps : the anneal ends after this many steps even if time remains
-        (the polish then gets the rest).
+        (the polish then gets the rest). Default: none with a time limit (the
+        schedules follow the clock), 1000 without one.
     roundings : Bernoulli(p) samples tried besides the threshold rounding.
     noise : WalkSAT noise of the polish.
     init_noise : spread of the initial probabilities around 0.5.
@@ -123,6 +127,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.5
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
     if not 0.0 <= polish_share < 1.0:
         raise ValueError(f"polish_share must be in [0, 1), got {polish_share!r}")
+    if max_steps is None:
+        max_steps = 1000 if ctx.deadline is None else 2**62
     if int(max_steps) < 1:
         raise ValueError(f"max_steps must be >= 1, got {max_steps!r}")
     backend = backend or getattr(ctx, "backend", "numpy") or "numpy"
