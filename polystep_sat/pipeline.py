@@ -177,6 +177,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
         report_gap = max(report_every, 10 * dt)
         last_report = time.perf_counter()
         pending = False
+        return h_unsat, cost
 
     with ctx.phase("polystep"):
         while True:
@@ -208,8 +209,10 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
                                 rng=opt.rng, candidates=[best_x] if best_x is not None else [])
         if cost < best_cost or best_x is None:
             best_x, best_cost = x, cost
-        report(best_x)
-    info["polystep_rounded_cost"] = int(ctx.best_key[1]) if ctx.best_key else None
+        h_unsat, rcost = report(best_x)
+    # what PolyStep alone handed to the polish (exact)
+    info["polystep_rounded_cost"] = int(rcost)
+    info["polystep_rounded_hard_unsat"] = int(h_unsat)
 
     if polish and not ctx.should_stop():
         start = to_numpy(best_x)
