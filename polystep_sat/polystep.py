@@ -88,7 +88,7 @@ class _Rng:
         if xp is np:
             self.g = np.random.default_rng(seed)
         else:  # CuPy: RandomState has permutation; seed it from numpy for reproducibility
-            s = int(np.random.default_rng(seed).integers(0, 2**63))
+            s = int(np.random.default_rng(seed).integers(0, 2**32))  # a seed both RandomStates take
             self.g = xp.random.RandomState(s)
 
     def random(self, shape):
