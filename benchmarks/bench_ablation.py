@@ -70,7 +70,7 @@ def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, 
         a, _, _ = polish(f, start, ctx)
         info = dict(ctx.info)
     else:
-        from polystep_sat.solve import solve
+        from polystep_sat.solver import solve
 
         if config == "walksat":
             r = solve(f, method="walksat", time_limit=seconds, seed=seed)
@@ -110,7 +110,7 @@ def rc2_check(n_instances=10, n_vars=60, ratio=6.0, seconds=3.0, rc2_limit=120.0
     except ImportError:
         return None
     from polystep_sat.generate import random_ksat
-    from polystep_sat.solve import solve
+    from polystep_sat.solver import solve
     from polystep_sat.verify import optimum
 
     rows = []

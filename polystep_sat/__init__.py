@@ -10,7 +10,7 @@ command line start fast.
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "solve": "polystep_sat.solve",
+    "solve": "polystep_sat.solver",
     "Formula": "polystep_sat.formula",
     "as_formula": "polystep_sat.formula",
     "read_dimacs": "polystep_sat.dimacs",

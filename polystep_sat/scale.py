@@ -5,7 +5,7 @@
 
 One *run* is one (instance, method, seed). Every run is executed by
 :func:`run_one`, which builds the instance itself (so the parent never holds a
-million-variable formula), calls :func:`polystep_sat.solve.solve`, then
+million-variable formula), calls :func:`polystep_sat.solver.solve`, then
 re-evaluates the returned assignment independently and checks the claimed
 cost. It always returns a row; a run that raises, crashes its process, runs
 past its deadline or does not verify is a row with ``verified=False`` and the
@@ -293,7 +293,7 @@ def run_one(spec: RunSpec) -> dict:
     """Run one (instance, method, seed) and return its CSV row. Never raises
     for a failing run: the failure is the row. This is the task function of
     both the local workers and Dask."""
-    from .solve import solve
+    from .solver import solve
 
     _reset_peak_memory()
     row = spec.base_row()

@@ -175,3 +175,14 @@ def test_cupy_backend_fails_clearly_without_gpu():
         pytest.skip("a GPU is present")
     with pytest.raises(BackendUnavailable, match="cupy"):
         solve(random_ksat(20, 4, seed=0), method="random", backend="cupy")
+
+
+def test_solve_function_is_not_shadowed_by_its_module():
+    # importing the module first must not turn `polystep_sat.solve` into a module
+    import subprocess
+    import sys
+
+    code = "import polystep_sat.solver\nfrom polystep_sat import solve\nprint(callable(solve))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
+

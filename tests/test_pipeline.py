@@ -168,7 +168,7 @@ def test_cupy_code_path_with_a_numpy_stand_in(monkeypatch):
     import polystep_sat.pipeline as pl
     import polystep_sat.relaxed as rel
 
-    sv = importlib.import_module("polystep_sat.solve")
+    sv = importlib.import_module("polystep_sat.solver")
 
     fake = types.ModuleType("fakecupy")
     fake.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})

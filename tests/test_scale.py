@@ -100,7 +100,7 @@ def _wrong_cost_solve(formula, method, time_limit, seed, backend):
 
 
 def test_wrong_cost_and_raising_method_are_rows_marked_not_verified(tmp_path, monkeypatch):
-    import polystep_sat.solve as solve_module
+    import polystep_sat.solver as solve_module
 
     specs = scale.plan_generated([30], ["random", "no-such-method"], 1, 0.2)
     outcome = scale.run_study(specs, tmp_path, workers=0, progress=False, plots=False)
