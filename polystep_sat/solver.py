@@ -65,6 +65,13 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
             ctx.initial_assignment = a0
             ctx.report(a0, ev.n_hard_unsat, ev.cost)
 
+    if not infeasible and ctx.best_key is None and formula.n_vars > 0:
+        # An answer within moments, before any method compiles or sets up:
+        # the CLI can print an `o` line even if it is stopped right away.
+        with ctx.phase("first_answer"):
+            a0 = polarity_assignment(formula)
+            ctx.report(a0, *_key(evaluate(formula, a0)))
+
     finished = False
     if not infeasible and formula.n_vars > 0:
         with ctx.phase("search"):
@@ -74,6 +81,15 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
         ctx.report(np.zeros(0, dtype=bool), *_key(evaluate(formula, np.zeros(0, dtype=bool))))
 
     return _finish(formula, ctx, method, complete and finished, infeasible, timings, compute_optimum)
+
+
+def polarity_assignment(formula) -> np.ndarray:
+    """Each variable set to the sign under which it occurs most often
+    (ties: false). Deterministic, O(literals), no randomness drawn."""
+    var = formula.variable_index
+    occurrences = np.bincount(var, minlength=formula.n_vars)
+    positive = np.bincount(var[formula.literal_is_positive], minlength=formula.n_vars)
+    return 2 * positive > occurrences
 
 
 def _key(ev):

@@ -186,3 +186,19 @@ def test_solve_function_is_not_shadowed_by_its_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
 
+
+def test_first_answer_is_reported_before_the_method_runs(monkeypatch):
+    import polystep_sat.solver as solver
+    from polystep_sat.solver import polarity_assignment
+
+    f = Formula.from_clauses([[1, 2], [1, -3], [-2, 3], [1], [-1]], n_vars=3)
+    assert polarity_assignment(f).tolist() == [True, False, False]
+    seen = []
+
+    def stop_at_once(formula, ctx, **_):
+        seen.append(ctx.best_key)  # the method sees the early answer already recorded
+
+    monkeypatch.setattr(solver, "get_method", lambda name: (stop_at_once, False))
+    res = solve(f, method="probe", time_limit=1)
+    assert seen == [(0, 1)]
+    assert res.verified and res.cost == 1 and res.assignment.tolist() == [True, False, False]
