@@ -28,6 +28,12 @@ GRACE_SECONDS = 0.5
 # The best-so-far is re-checked and printed at most this often (a check of a
 # 1M-variable assignment takes ~0.2 s).
 O_LINE_INTERVAL = 0.25
+# The CLI answers on its own this long after the time limit if the search has
+# not ended by then.
+OVERRUN_SECONDS = 1.0
+# After a signal, a not-yet-checked candidate is still checked up to this long
+# after the signal arrived.
+PENDING_CHECK_BEFORE = 0.6
 
 
 class Interrupted(Exception):
@@ -74,6 +80,7 @@ class Anytime:
         self.stop = threading.Event()
         self.thread = None
         self.mismatches = 0
+        self.check_lock = threading.Lock()  # one re-check at a time
 
     def start(self, formula) -> None:
         self.formula = formula
@@ -95,17 +102,18 @@ class Anytime:
     def check_pending(self) -> None:
         from .verify import evaluate
 
-        item, self.pending = self.pending, None
-        if item is None:
-            return
-        assignment, claimed = item
-        ev = evaluate(self.formula, assignment)
-        if ev.n_hard_unsat:
-            return
-        if ev.cost != claimed:
-            self.mismatches += 1
-            self.out.comment(f"WARNING: a method claimed cost {claimed} but the assignment costs {ev.cost}")
-        self.accept(ev.cost, assignment)
+        with self.check_lock:
+            item, self.pending = self.pending, None
+            if item is None:
+                return
+            assignment, claimed = item
+            ev = evaluate(self.formula, assignment)
+            if ev.n_hard_unsat:
+                return
+            if ev.cost != claimed:
+                self.mismatches += 1
+                self.out.comment(f"WARNING: a method claimed cost {claimed} but the assignment costs {ev.cost}")
+            self.accept(ev.cost, assignment)
 
     def accept(self, cost: int, assignment) -> None:
         """Record a re-checked, hard-feasible assignment and print its o line."""
@@ -142,7 +150,7 @@ def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
 
 def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
     from .dimacs import DimacsError, read_dimacs
-    from .solve import solve
+    from .solver import solve
 
     out.json_mode = args.json
     out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
@@ -352,6 +360,8 @@ def build_parser():
     v.add_argument("assignment", help="a solver's output (v line) or a list of signed literals")
     v.add_argument("--cost", type=int, default=None, help="claimed cost (default: the last o line)")
 
+    sub.add_parser("warmup", help="compile the native kernels once (the first run otherwise pays ~10-20 s)")
+
     sc = sub.add_parser("scale", help="scaling study: sizes x methods x seeds, CSV + plots")
     try:
         from .scale import add_scale_arguments
@@ -402,9 +412,12 @@ def main(argv=None) -> int:
     signalled = threading.Event()
 
     def on_signal(signum, frame):
+        if not signalled.is_set():
+            state["signal_time"] = time.perf_counter()
         stop_event.set()
         signalled.set()
 
+    state: dict = {}
     # First thing: catch the signals, before any heavy import.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
@@ -421,7 +434,6 @@ def main(argv=None) -> int:
         return _run_plain(argv, out)
 
     anytime = Anytime(out)
-    state: dict = {}
     code_box = {}
 
     def work():
@@ -446,6 +458,13 @@ def main(argv=None) -> int:
         if signalled.is_set():
             done.wait(GRACE_SECONDS)
             break
+        if _past_time_limit(state):
+            # The search is stuck past its limit (a first-run kernel compile
+            # cannot be interrupted): answer now, as a harness would expect.
+            stop_event.set()
+            if not done.wait(GRACE_SECONDS):
+                state["overran"] = True
+                break
         progress = state.get("progress")
         if progress is not None and "search_start" in state:
             limit = state["args"].time_limit
@@ -453,6 +472,11 @@ def main(argv=None) -> int:
     if state.get("progress") is not None:
         state["progress"].stop()
     return _conclude(out, anytime, state, code_box, done.is_set(), signalled.is_set())
+
+
+def _past_time_limit(state) -> bool:
+    start = state.get("search_start")
+    return start is not None and time.perf_counter() > start + state["args"].time_limit + OVERRUN_SECONDS
 
 
 def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
@@ -475,8 +499,26 @@ def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
     else:
         if signalled:
             out.comment("interrupted: printing the best assignment found so far")
+        elif state.get("overran"):
+            out.comment("time limit passed while the search was busy (first run compiling its kernels? "
+                        "see `polystep-sat warmup`): printing the best assignment found so far")
         anytime.shutdown()
+        # A candidate offered but not yet re-checked is worth the check while
+        # the deadline allows it (~0.25 s at 1M variables; SIGKILL comes 1 s
+        # after SIGTERM).
+        since = time.perf_counter() - state.get("signal_time", time.perf_counter())
+        if anytime.pending is not None and since < PENDING_CHECK_BEFORE:
+            anytime.check_pending()
         text, code = _final_from_best(anytime)
+        if out.json_mode:
+            import json
+
+            status = text.split("\n", 1)[0][2:]
+            d = {"status": status, "interrupted": True}
+            if anytime.best is not None:
+                d["cost"] = anytime.best[0]
+                d["assignment"] = v_line(anytime.best[1])[2:].strip()
+            text = json.dumps(d) + "\n"
         out.write(text)
     out.closed = True
     return code
@@ -506,6 +548,13 @@ def _run_plain(argv, out: Output) -> int:
             return cmd_generate(args, out)
         if args.command == "verify":
             return cmd_verify(args, out)
+        if args.command == "warmup":
+            from .warmup import warm_up
+
+            seconds = warm_up(log=lambda msg: print(f"polystep-sat warmup: {msg}", file=sys.stderr))
+            print(f"polystep-sat warmup: kernels compiled and cached in {sum(seconds.values()):.1f} s",
+                  file=sys.stderr)
+            return 0
         if args.command == "scale":
             from .scale import run_scale_cli
 

@@ -143,3 +143,34 @@ def test_reproducible_with_seed():
     a = run_cli("solve", INSTANCES / "max3sat-40-240.cnf", "--method", "walksat", "--time-limit", "0.5", "--seed", "4")
     b = run_cli("solve", INSTANCES / "max3sat-40-240.cnf", "--method", "walksat", "--time-limit", "0.5", "--seed", "4")
     assert parse_output(a.stdout)["o"][-1] == parse_output(b.stdout)["o"][-1]
+
+
+def test_warmup_command_compiles_and_reports():
+    p = run_cli("warmup")
+    assert p.returncode == 0 and "Traceback" not in p.stderr
+    assert "kernels compiled and cached" in p.stderr and p.stdout == ""
+
+
+def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, capfd):
+    # A method stuck in a call that never checks the clock (like a first-run
+    # kernel compile) must not hold the answer back past the time limit.
+    import polystep_sat.cli as cli
+    import polystep_sat.solver as solver
+
+    def stuck(formula, ctx, **_):
+        time.sleep(20)
+
+    monkeypatch.setattr(solver, "get_method", lambda name: (stuck, False))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        t = time.perf_counter()
+        code = cli.main(["solve", str(INSTANCES / "uf50-218-01.cnf"), "--time-limit", "0.5", "--no-progress"])
+        elapsed = time.perf_counter() - t
+    finally:
+        for sig, h in handlers.items():
+            signal.signal(sig, h)
+    assert elapsed < 0.5 + cli.OVERRUN_SECONDS + cli.GRACE_SECONDS + 1.0
+    out = capfd.readouterr().out
+    assert "time limit passed" in out
+    assert contract_violations(out, code, read_dimacs(INSTANCES / "uf50-218-01.cnf")) == []
+    assert parse_output(out)["s"] in (["SATISFIABLE"], ["OPTIMUM FOUND"])

@@ -1,0 +1,67 @@
+"""Compile the numba kernels once, ahead of real work.
+
+numba compiles a kernel on its first call and caches the machine code on disk
+(``__pycache__`` next to the module, or ``NUMBA_CACHE_DIR``). On a fresh
+install that first compilation takes seconds (about 10 s on a 2-core machine
+for the WalkSAT flip loop alone), and it happens inside the first search,
+where a time limit cannot interrupt it. ``polystep-sat warmup`` (or
+:func:`warm_up`) pays that cost up front; every later process loads the
+cached code in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+
+
+def warm_up(log=None) -> dict:
+    """Call every numba kernel on small inputs; return seconds per part."""
+    from .dimacs import JIT_MIN_BYTES, read_dimacs, write_dimacs
+    from .generate import random_ksat
+    from .relaxed import RelaxedObjective
+    from .walksat import WalkSAT
+
+    seconds = {}
+
+    def part(name, fn):
+        t = time.perf_counter()
+        fn()
+        seconds[name] = time.perf_counter() - t
+        if log is not None:
+            log(f"{name}: {seconds[name]:.2f} s")
+
+    small = random_ksat(200, 4.26, seed=0)
+
+    def dimacs():
+        # large enough for the compiled reader (small files parse interpreted)
+        f = random_ksat(max(2_000, JIT_MIN_BYTES // 40), 4.26, seed=0)
+        fd, path = tempfile.mkstemp(suffix=".cnf")
+        os.close(fd)
+        try:
+            write_dimacs(f, path)
+            read_dimacs(path)
+        finally:
+            os.unlink(path)
+
+    def walksat():
+        ws = WalkSAT(small, noise=0.3, seed=0)
+        ws.set_assignment(np.zeros(small.n_vars, dtype=bool))
+        ws.run(max_flips=2_000)
+        ws.best()
+
+    def relaxed():
+        p = np.full(small.n_vars, 0.5)
+        partner = np.arange(small.n_vars) ^ 1
+        partner[partner >= small.n_vars] = -1
+        for precision in ("float64", "float32"):  # float32 is used above 2**20 literals
+            obj = RelaxedObjective(small, kernel_precision=precision)
+            obj.pair_gradient(p, partner, p > 0.5)
+
+    part("dimacs reader", dimacs)
+    part("walksat", walksat)
+    part("relaxed objective", relaxed)
+    return seconds
