@@ -171,7 +171,7 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     state["formula"] = formula
     state["search_start"] = time.perf_counter()
     result = solve(formula, method=args.method, time_limit=args.time_limit, seed=args.seed,
-                   backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
+                   backend=args.backend, first_answer=True, on_improve=anytime.offer, stop_event=stop_event)
     state["result"] = result
     return 0
 

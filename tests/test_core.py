@@ -199,6 +199,27 @@ def test_first_answer_is_reported_before_the_method_runs(monkeypatch):
         seen.append(ctx.best_key)  # the method sees the early answer already recorded
 
     monkeypatch.setattr(solver, "get_method", lambda name: (stop_at_once, False))
-    res = solve(f, method="probe", time_limit=1)
+    res = solve(f, method="probe", time_limit=1, first_answer=True)
     assert seen == [(0, 1)]
     assert res.verified and res.cost == 1 and res.assignment.tolist() == [True, False, False]
+    assert solve(f, method="probe", time_limit=1).status == UNKNOWN  # off by default: the method's own
+    assert seen[-1] is None
+
+
+BUDGETS = {  # work budgets instead of time limits, so runs are comparable bit for bit
+    "polystep": dict(max_steps=20),
+    "walksat": dict(max_flips=3_000),
+    "openai-es": dict(max_generations=4),
+    "cma-es": dict(max_generations=4),
+    "random": dict(max_samples=20),
+}
+
+
+@pytest.mark.parametrize("method", sorted(BUDGETS))
+def test_every_method_is_reproducible_for_a_seed_and_varies_across_seeds(method):
+    f = random_ksat(300, 4.26, seed=11)
+    runs = [solve(f, method=method, time_limit=None, seed=s, **BUDGETS[method]) for s in (7, 7, 8)]
+    for r in runs:
+        assert r.verified and r.cost == evaluate(f, r.assignment).cost
+    assert np.array_equal(runs[0].assignment, runs[1].assignment) and runs[0].cost == runs[1].cost
+    assert not np.array_equal(runs[0].assignment, runs[2].assignment)

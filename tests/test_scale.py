@@ -200,13 +200,26 @@ def test_sigterm_stops_a_local_study_and_keeps_rows(tmp_path):
     """SIGTERM in the parent: workers are stopped, finished rows stay."""
     import threading
 
-    specs = scale.plan_generated([20], ["random"], 6, 0.3)
-    timer = threading.Timer(4.0, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    try:
-        outcome = scale.run_study(specs, tmp_path, workers=1, progress=False, plots=False)
-    finally:
-        timer.cancel()
+    specs = scale.plan_generated([20], ["random"], 6, 1.0)
+    csv_path = tmp_path / scale.CSV_NAME
+
+    def term_after_first_row():
+        # a signal once a row is on disk and more runs remain (not a fixed
+        # delay: worker start-up time varies with the machine's load)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if len(scale.read_rows(csv_path)) >= 1:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+            except (OSError, ValueError):  # not there yet, or a row half-written
+                pass
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=term_after_first_row, daemon=True)
+    watcher.start()
+    outcome = scale.run_study(specs, tmp_path, workers=1, progress=False, plots=False)
+    watcher.join()
     assert outcome.interrupted and 0 < outcome.ran < len(specs)
     rows = scale.read_rows(tmp_path / scale.CSV_NAME)
     assert len(rows) == outcome.ran and all(r["verified"] for r in rows)
