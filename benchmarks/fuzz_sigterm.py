@@ -96,6 +96,17 @@ def run_one(i: int, seed: int, workdir: str) -> dict:
             "status": status, "violations": bad}
 
 
+def interpreter_start_seconds(repeats: int = 7) -> float:
+    """Median wall time of a bare ``python -c pass``: before that much time has
+    passed, no handler of ours can exist and SIGTERM's default action kills."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=1000)
@@ -103,10 +114,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(RESULTS / "fuzz_sigterm"))
     args = ap.parse_args(argv)
+    t_start = interpreter_start_seconds()
     t0 = time.time()
     with tempfile.TemporaryDirectory() as d, ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda i: run_one(i, args.seed, d), range(args.count)))
     bad = [r for r in rows if r["violations"]]
+    early_deaths = [r for r in bad if r["violations"] == ["died of signal 15"] and r["sigterm_at"] < 2 * t_start]
     by_status = {}
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
@@ -115,6 +128,8 @@ def main(argv=None) -> int:
         f"`python benchmarks/fuzz_sigterm.py --count {args.count} --jobs {args.jobs} --seed {args.seed}`", "",
         f"- formulas: {len(rows)} (cnf / old wcnf / new wcnf, random methods), SIGTERM at 0.1-1 s, SIGKILL 1 s later",
         f"- contract violations: **{len(bad)}**",
+        f"- of which killed by SIGTERM's default action before the interpreter could run our handler "
+        f"(SIGTERM earlier than twice a bare `python -c pass`, {t_start:.3f} s median here): {len(early_deaths)}",
         f"- final status counts: {by_status}",
         f"- slowest end after SIGTERM: {max(r['wall'] - r['sigterm_at'] for r in rows):.3f} s",
         f"- wall time of the fuzz: {time.time() - t0:.0f} s", "",

@@ -177,7 +177,10 @@ def optimum(formula: Formula, time_limit: float = 10.0):
             timer.cancel()
         if model is None or getattr(rc2, "interrupted", False) and model is None:
             return None, None
-        a = _as_bool_assignment(formula, np.asarray(model, dtype=np.int64)) if formula.n_vars else np.zeros(0, bool)
+        # the model covers only the variables RC2 saw (possibly none): the rest are false
+        model = np.asarray(model, dtype=np.int64)
+        a = np.zeros(formula.n_vars, dtype=bool)
+        a[model[(model > 0) & (model <= formula.n_vars)] - 1] = True
         ev = evaluate(formula, a)
         # An interrupted RC2 may return a non-optimal model; only a completed
         # run proves optimality, and then its cost equals our evaluation.

@@ -223,3 +223,13 @@ def test_every_method_is_reproducible_for_a_seed_and_varies_across_seeds(method)
         assert r.verified and r.cost == evaluate(f, r.assignment).cost
     assert np.array_equal(runs[0].assignment, runs[1].assignment) and runs[0].cost == runs[1].cost
     assert not np.array_equal(runs[0].assignment, runs[2].assignment)
+
+
+def test_optimum_when_rc2_sees_no_clause_or_not_every_variable():
+    # only an empty soft clause and zero-weight clauses: RC2 gets nothing and returns []
+    f = Formula.from_clauses([[], [2, -3]], n_vars=31, weights=[5, 0], weighted=True)
+    cost, a = optimum(f)
+    assert cost == 5 and a.shape == (31,)
+    f = Formula.from_clauses([[-4], [4, 2]], n_vars=9)
+    cost, a = optimum(f)
+    assert cost == 0 and a.shape == (9,) and not a[3] and a[1]
