@@ -175,3 +175,31 @@ def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, 
     assert "time limit passed" in out
     assert contract_violations(out, code, read_dimacs(INSTANCES / "uf50-218-01.cnf")) == []
     assert parse_output(out)["s"] in (["SATISFIABLE"], ["OPTIMUM FOUND"])
+
+
+BIG = 2**63 - 1
+
+
+@pytest.mark.parametrize("name, text, method, cost, status, code", [
+    # three falsified weights of 2**63-1 (sum beyond 2**64), costed exactly
+    ("huge.wcnf", f"h 1 2 0\n{BIG} -1 0\n{BIG} -2 0\n{BIG} 0\n{BIG} 0\n", "exact", 3 * BIG, "OPTIMUM FOUND", 30),
+    ("huge2.wcnf", f"h 1 2 0\n{BIG} -1 0\n{BIG} -2 0\n{BIG} 0\n{BIG} 0\n", "walksat", 3 * BIG, "SATISFIABLE", 10),
+    ("old.wcnf", "p wcnf 2 3 100\n100 1 2 0\n5 -1 0\n7 -2 0\n", "exact", 5, "OPTIMUM FOUND", 30),
+    ("onlyhard.wcnf", "p wcnf 2 2 10\n10 1 0\n10 -2 0\n", "walksat", 0, "OPTIMUM FOUND", 30),
+    ("dups.cnf", "p cnf 3 2\n1 1 -2 0\n2 -2 0\n", "polystep", 0, "OPTIMUM FOUND", 30),
+    ("unused.cnf", "p cnf 5 1\n1 0\n", "walksat", 0, "OPTIMUM FOUND", 30),
+    ("zero.wcnf", "0 1 0\n0 -1 0\n", "walksat", 0, "OPTIMUM FOUND", 30),
+    ("emptyhard.wcnf", "h 0\n1 1 0\n", "walksat", None, "UNSATISFIABLE", 20),
+    ("hardunsat.wcnf", "h 1 2 0\nh -1 0\nh -2 0\n", "polystep", None, "UNSATISFIABLE", 20),
+])
+def test_weights_and_edge_cases_through_the_cli(tmp_path, name, text, method, cost, status, code):
+    path = tmp_path / name
+    path.write_text(text)
+    p = run_cli("solve", path, "--method", method, "--time-limit", "2")
+    assert p.returncode == code and "Traceback" not in p.stderr
+    formula = read_dimacs(path)
+    assert contract_violations(p.stdout, p.returncode, formula) == []
+    out = parse_output(p.stdout)
+    assert out["s"] == [status]
+    if cost is not None:
+        assert out["o"][-1] == cost and len(out["v"][0]) == formula.n_vars
