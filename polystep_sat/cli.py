@@ -150,7 +150,8 @@ def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
 
 def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
     from .dimacs import DimacsError, read_dimacs
-    from .solver import solve
+    from .solver import polarity_assignment, solve
+    from .verify import evaluate
 
     out.json_mode = args.json
     out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
@@ -167,11 +168,19 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     if stop_event.is_set():
         raise Interrupted
     out.comment(f"parsed {formula!r} in {time.perf_counter() - t0:.2f} s")
-    anytime.start(formula)
     state["formula"] = formula
     state["search_start"] = time.perf_counter()
-    result = solve(formula, method=args.method, time_limit=args.time_limit, seed=args.seed,
-                   backend=args.backend, first_answer=True, on_improve=anytime.offer, stop_event=stop_event)
+    # An answer of the first moment (checked here, by the independent
+    # evaluation), so a signal during the method's set-up still finds one.
+    first = polarity_assignment(formula)
+    ev = evaluate(formula, first)
+    if ev.n_hard_unsat == 0:
+        anytime.accept(ev.cost, first)
+        out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")
+    anytime.start(formula)
+    left = args.time_limit - (time.perf_counter() - state["search_start"])
+    result = solve(formula, method=args.method, time_limit=max(left, 0.01), seed=args.seed,
+                   backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
     state["result"] = result
     return 0
 
@@ -201,8 +210,10 @@ def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
         for k, v in result.timings.items():
             out.comment(f"time {k}: {v:.3f} s")
         if result.satisfied_fraction is not None:
-            out.comment(f"satisfied soft clauses: {result.satisfied_fraction:.6%} "
+            out.comment(f"{result.method}: satisfied soft clauses: {result.satisfied_fraction:.6%} "
                         f"({result.n_unsat} falsified); verified={result.verified}")
+        if anytime.best is not None and result.cost is not None and anytime.best[0] < result.cost:
+            out.comment(f"the first answer (cost {anytime.best[0]}) beats {result.method}'s; it is the one printed")
         if result.status == UNSATISFIABLE:
             out.write(f"s {UNSATISFIABLE}\n")
             return EXIT_CODES[UNSATISFIABLE]

@@ -26,8 +26,8 @@ def _validate(time_limit, seed, backend):
 
 
 def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0, seed: int | None = 0,
-          backend: str = "numpy", compute_optimum: bool = False, first_answer: bool = False,
-          on_improve=None, stop_event=None, progress=None, **options) -> Result:
+          backend: str = "numpy", compute_optimum: bool = False, on_improve=None, stop_event=None,
+          progress=None, **options) -> Result:
     """Solve a MaxSAT instance and return a verified :class:`Result`.
 
     Parameters
@@ -41,11 +41,6 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     backend : "numpy" or "cupy".
     compute_optimum : also compute the exact optimum with RC2 (small
         instances) and report it in ``Result.optimum`` / ``Result.gap``.
-    first_answer : before the method starts, offer the majority-polarity
-        assignment (:func:`polarity_assignment`), so that an answer exists
-        within moments even if the method is stopped during its set-up. The
-        CLI does this; off by default so that a Result is the method's own
-        (a fair comparison of methods).
     on_improve : ``callable(assignment, cost, hard_unsat)`` on each improvement.
     stop_event : a ``threading.Event`` that ends the search early when set.
     options : passed to the method.
@@ -54,7 +49,8 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     _validate(time_limit, seed, backend)
     t0 = time.perf_counter()
     formula = as_formula(cnf)
-    timings = {"parse": time.perf_counter() - t0}
+    # a Formula given by the caller was parsed elsewhere (the CLI reports its own parse time)
+    timings = {} if cnf is formula else {"parse": time.perf_counter() - t0}
 
     ctx = SearchContext(formula.n_vars, time_limit=time_limit, seed=seed, backend=backend,
                         on_improve=on_improve, stop_event=stop_event, progress=progress)
@@ -70,13 +66,6 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
             ctx.initial_assignment = a0
             ctx.report(a0, ev.n_hard_unsat, ev.cost)
 
-    if first_answer and not infeasible and ctx.best_key is None and formula.n_vars > 0:
-        with ctx.phase("first_answer"):
-            a0 = polarity_assignment(formula)
-            ev = evaluate(formula, a0)
-            ctx.info["first_answer_cost"] = ev.cost
-            ctx.report(a0, *_key(ev))
-
     finished = False
     if not infeasible and formula.n_vars > 0:
         with ctx.phase("search"):
@@ -90,7 +79,8 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
 
 def polarity_assignment(formula) -> np.ndarray:
     """Each variable set to the sign under which it occurs most often
-    (ties: false). Deterministic, O(literals), no randomness drawn."""
+    (ties: false). Deterministic, O(literals), no randomness drawn: the
+    command line's answer of the first moment, before any method has one."""
     var = formula.variable_index
     occurrences = np.bincount(var, minlength=formula.n_vars)
     positive = np.bincount(var[formula.literal_is_positive], minlength=formula.n_vars)

@@ -187,23 +187,12 @@ def test_solve_function_is_not_shadowed_by_its_module():
     assert out.strip() == "True"
 
 
-def test_first_answer_is_reported_before_the_method_runs(monkeypatch):
-    import polystep_sat.solver as solver
+def test_polarity_assignment_follows_the_majority_sign():
     from polystep_sat.solver import polarity_assignment
 
-    f = Formula.from_clauses([[1, 2], [1, -3], [-2, 3], [1], [-1]], n_vars=3)
-    assert polarity_assignment(f).tolist() == [True, False, False]
-    seen = []
-
-    def stop_at_once(formula, ctx, **_):
-        seen.append(ctx.best_key)  # the method sees the early answer already recorded
-
-    monkeypatch.setattr(solver, "get_method", lambda name: (stop_at_once, False))
-    res = solve(f, method="probe", time_limit=1, first_answer=True)
-    assert seen == [(0, 1)]
-    assert res.verified and res.cost == 1 and res.assignment.tolist() == [True, False, False]
-    assert solve(f, method="probe", time_limit=1).status == UNKNOWN  # off by default: the method's own
-    assert seen[-1] is None
+    f = Formula.from_clauses([[1, 2], [1, -3], [-2, 3], [1], [-1], [-4, 2]], n_vars=5)
+    # x1: +3 -1; x2: +2 -1; x3: +1 -1 (tie: false); x4: -1; x5 unused (false)
+    assert polarity_assignment(f).tolist() == [True, True, False, False, False]
 
 
 BUDGETS = {  # work budgets instead of time limits, so runs are comparable bit for bit
