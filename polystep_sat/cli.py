@@ -137,6 +137,14 @@ def v_line(assignment) -> str:
 
 
 # ---------------------------------------------------------------- solve
+def _with_best(d: dict, anytime: Anytime) -> dict:
+    """``d`` with the best re-checked cost and assignment (for --json)."""
+    if anytime.best is not None:
+        d["cost"] = anytime.best[0]
+        d["assignment"] = v_line(anytime.best[1])[2:].strip()
+    return d
+
+
 def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
     """Status line, v line and exit code for the best re-checked assignment."""
     from .result import EXIT_CODES, OPTIMUM, SATISFIABLE, UNKNOWN
@@ -201,10 +209,7 @@ def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
         import json
 
         d = result.to_dict() if result is not None else {"status": "UNKNOWN"}
-        if anytime.best is not None:
-            d["cost"] = anytime.best[0]
-            d["assignment"] = v_line(anytime.best[1])[2:].strip()
-        out.write(json.dumps(d, default=str) + "\n")
+        out.write(json.dumps(_with_best(d, anytime), default=str) + "\n")
         return result.exit_code if result is not None else 0
     if result is not None:
         for k, v in result.timings.items():
@@ -525,11 +530,7 @@ def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
             import json
 
             status = text.split("\n", 1)[0][2:]
-            d = {"status": status, "interrupted": True}
-            if anytime.best is not None:
-                d["cost"] = anytime.best[0]
-                d["assignment"] = v_line(anytime.best[1])[2:].strip()
-            text = json.dumps(d) + "\n"
+            text = json.dumps(_with_best({"status": status, "interrupted": True}, anytime)) + "\n"
         out.write(text)
     out.closed = True
     return code

@@ -152,7 +152,8 @@ def test_warmup_command_compiles_and_reports():
     assert "kernels compiled and cached" in p.stderr and p.stdout == ""
 
 
-def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, capfd):
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, capfd, json_mode):
     # A method stuck in a call that never checks the clock (like a first-run
     # kernel compile) must not hold the answer back past the time limit.
     import polystep_sat.cli as cli
@@ -165,13 +166,22 @@ def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, 
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         t = time.perf_counter()
-        code = cli.main(["solve", str(INSTANCES / "uf50-218-01.cnf"), "--time-limit", "0.5", "--no-progress"])
+        code = cli.main(["solve", str(INSTANCES / "uf50-218-01.cnf"), "--time-limit", "0.5", "--no-progress"]
+                        + (["--json"] if json_mode else []))
         elapsed = time.perf_counter() - t
     finally:
         for sig, h in handlers.items():
             signal.signal(sig, h)
     assert elapsed < 0.5 + cli.OVERRUN_SECONDS + cli.GRACE_SECONDS + 1.0
     out = capfd.readouterr().out
+    formula = read_dimacs(INSTANCES / "uf50-218-01.cnf")
+    if json_mode:
+        from polystep_sat.verify import evaluate
+
+        d = json.loads(out)  # the one JSON object, nothing else on stdout
+        a = np.frombuffer(d["assignment"].encode(), dtype=np.uint8) == ord("1")
+        assert d["interrupted"] and d["status"] == "SATISFIABLE" and d["cost"] == evaluate(formula, a).cost
+        return
     assert "time limit passed" in out
     assert contract_violations(out, code, read_dimacs(INSTANCES / "uf50-218-01.cnf")) == []
     assert parse_output(out)["s"] in (["SATISFIABLE"], ["OPTIMUM FOUND"])
