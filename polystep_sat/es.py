@@ -74,6 +74,14 @@ def _gaussian(xp, base: int, k: int, n: int):
     return xp.random.RandomState(seed).standard_normal(n, dtype=xp.float64)
 
 
+def _host_fitness(fitness, popsize: int) -> np.ndarray:
+    """One float64 host value per member, or a clear error."""
+    fitness = np.asarray(to_numpy(fitness), dtype=np.float64)
+    if fitness.shape != (popsize,):
+        raise ValueError(f"expected {popsize} fitness values, got {fitness.shape}")
+    return fitness
+
+
 def _new_base(rng) -> int:
     return int(rng.integers(0, 2**63 - 1))
 
@@ -152,9 +160,7 @@ class OpenAIES:
     def tell(self, fitness):
         """Update the mean from the fitness (lower is better) of all members."""
         xp = self.xp
-        fitness = np.asarray(to_numpy(fitness), dtype=np.float64)
-        if fitness.shape != (self.popsize,):
-            raise ValueError(f"expected {self.popsize} fitness values, got {fitness.shape}")
+        fitness = _host_fitness(fitness, self.popsize)
         r = centred_ranks(fitness)
         pair_w = r[0::2] - r[1::2]          # mirrored pair j contributes (r+ - r-) eps_j
         g = xp.zeros(self.n)
@@ -223,9 +229,7 @@ class SepCMAES:
 
     def tell(self, fitness):
         xp = self.xp
-        fitness = np.asarray(to_numpy(fitness), dtype=np.float64)
-        if fitness.shape != (self.popsize,):
-            raise ValueError(f"expected {self.popsize} fitness values, got {fitness.shape}")
+        fitness = _host_fitness(fitness, self.popsize)
         best = np.argsort(fitness, kind="stable")[:self.mu]
         sd = xp.sqrt(self.diag)
         zw = xp.zeros(self.n)               # sum w_i z_i
