@@ -63,7 +63,7 @@ def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, 
     info = {}
     t0 = time.perf_counter()
     if config == "polish":
-        from polystep_sat.rounding import polish
+        from polystep_sat.methods.walksat import walksat_polish as polish
 
         ctx = SearchContext(n, time_limit=seconds, seed=seed)
         start = ctx.rng.random(n) < 0.5

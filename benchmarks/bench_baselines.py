@@ -88,7 +88,7 @@ def satisfaction_vs_time(section, method, n, time_limit, checkpoints, seed=0, pa
 def bench_walksat_flips(args):
     """Flips per second of the WalkSAT kernel at 10k and 1M variables
     (wall clock and process CPU time, from a random start, setup excluded)."""
-    from polystep_sat.walksat import WalkSAT
+    from polystep_sat.methods.walksat import WalkSAT
 
     rows = []
     for n in args.flip_sizes:

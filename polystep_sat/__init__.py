@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "solve": "polystep_sat.solver",
     "Formula": "polystep_sat.formula",
-    "as_formula": "polystep_sat.formula",
+    "as_formula": "polystep_sat.inputs",
     "read_dimacs": "polystep_sat.dimacs",
     "write_dimacs": "polystep_sat.dimacs",
     "DimacsError": "polystep_sat.dimacs",
@@ -25,6 +25,11 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+# old module paths (polystep_sat.walksat, ...) keep working for one release
+from . import _moved  # noqa: E402
+
+_moved.install()
 
 
 def __getattr__(name):

@@ -380,7 +380,7 @@ def build_parser():
 
     sc = sub.add_parser("scale", help="scaling study: sizes x methods x seeds, CSV + plots")
     try:
-        from .scale import add_scale_arguments
+        from .study.command import add_scale_arguments
         add_scale_arguments(sc)
     except ImportError:
         pass
@@ -568,7 +568,7 @@ def _run_plain(argv, out: Output) -> int:
                   file=sys.stderr)
             return 0
         if args.command == "scale":
-            from .scale import run_scale_cli
+            from .study.command import run_scale_cli
 
             return run_scale_cli(args)
     except KeyboardInterrupt:

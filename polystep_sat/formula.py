@@ -212,22 +212,3 @@ class Formula:
         return (f"Formula({kind}n_vars={self.n_vars}, n_clauses={self.n_clauses}, "
                 f"n_hard={self.n_hard}, n_literals={self.n_literals})")
 
-
-def as_formula(cnf) -> Formula:
-    """Coerce what users pass to ``solve``: a path, a Formula, a list of
-    clauses, or a PySAT ``CNF``/``WCNF``."""
-    import os
-
-    if isinstance(cnf, Formula):
-        return cnf
-    if isinstance(cnf, (str, os.PathLike)):
-        from .dimacs import read_dimacs
-
-        return read_dimacs(cnf)
-    if hasattr(cnf, "clauses") and hasattr(cnf, "nv") or hasattr(cnf, "soft"):
-        return Formula.from_pysat(cnf)
-    if isinstance(cnf, (list, tuple)):
-        return Formula.from_clauses(cnf)
-    raise TypeError(
-        "expected a path, a Formula, a list of clauses or a pysat CNF/WCNF, "
-        f"got {type(cnf).__name__}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .backend import get_array_module
 from .context import SearchContext
-from .formula import as_formula
+from .inputs import as_formula
 from .methods import DEFAULT_METHOD, get_method
 from .result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE, Result
 from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify

@@ -22,8 +22,8 @@ def warm_up(log=None) -> dict:
     """Call every numba kernel on small inputs; return seconds per part."""
     from .dimacs import JIT_MIN_BYTES, read_dimacs, write_dimacs
     from .generate import random_ksat
-    from .relaxed import RelaxedObjective
-    from .walksat import WalkSAT
+    from .methods.walksat import WalkSAT
+    from .relax.objective import RelaxedObjective
 
     seconds = {}
 

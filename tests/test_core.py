@@ -6,7 +6,8 @@ import pytest
 from pysat.formula import CNF, WCNF
 
 from polystep_sat import Formula, solve
-from polystep_sat.formula import as_formula, exact_weight_sum
+from polystep_sat.formula import exact_weight_sum
+from polystep_sat.inputs import as_formula
 from polystep_sat.generate import maxcut_formula, random_ksat, random_weighted_partial
 from polystep_sat.result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE
 from polystep_sat.verify import evaluate, hard_clauses_satisfiable, optimum, verify

@@ -8,7 +8,7 @@ import pytest
 
 from polystep_sat import solve
 from polystep_sat.context import SearchContext
-from polystep_sat.es import (FullCMAES, OpenAIES, SepCMAES, centred_ranks, run_cma_es,
+from polystep_sat.methods.es import (FullCMAES, OpenAIES, SepCMAES, centred_ranks, run_cma_es,
                              run_openai_es)
 from polystep_sat.generate import random_ksat, random_weighted_partial
 from polystep_sat.verify import evaluate, hard_clauses_satisfiable

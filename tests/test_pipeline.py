@@ -8,10 +8,10 @@ from polystep_sat.backend import BackendUnavailable, cupy_available
 from polystep_sat.context import SearchContext
 from polystep_sat.formula import Formula
 from polystep_sat.generate import random_ksat, random_weighted_partial
-from polystep_sat.pipeline import SatCostMatrix, run_polystep
-from polystep_sat.polystep import PolyStep
-from polystep_sat.relaxed import RelaxedObjective
-from polystep_sat.rounding import best_rounding, threshold
+from polystep_sat.methods.polystep_pipeline import SatCostMatrix, run_polystep
+from polystep_sat.optim.polystep import PolyStep
+from polystep_sat.relax.objective import RelaxedObjective
+from polystep_sat.relax.rounding import best_rounding, threshold
 from polystep_sat.verify import evaluate
 
 
@@ -149,7 +149,7 @@ def test_cupy_backend_matches_numpy_costs():
 
 def test_array_path_without_numba_kernel(monkeypatch):
     # the bucketed array code is what runs on CuPy: exercise it with NumPy
-    import polystep_sat.relaxed as rel
+    import polystep_sat.relax.objective as rel
 
     monkeypatch.setattr(rel, "njit", None)
     f = random_weighted_partial(60, 50, 100, seed=9)
@@ -165,8 +165,8 @@ def test_cupy_code_path_with_a_numpy_stand_in(monkeypatch):
 
     import importlib
 
-    import polystep_sat.pipeline as pl
-    import polystep_sat.relaxed as rel
+    import polystep_sat.methods.polystep_pipeline as pl
+    import polystep_sat.relax.objective as rel
 
     sv = importlib.import_module("polystep_sat.solver")
 

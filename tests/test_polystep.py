@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from polystep_sat.polystep import PolyStep, minimize, polytope_vertices, schedule_value, softmax_weights
+from polystep_sat.optim.polystep import PolyStep, minimize, polytope_vertices, schedule_value, softmax_weights
 
 
 def sphere(x):

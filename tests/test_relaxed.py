@@ -7,7 +7,7 @@ import pytest
 
 from polystep_sat.formula import Formula
 from polystep_sat.generate import random_ksat, random_weighted_partial
-from polystep_sat.relaxed import RelaxedObjective
+from polystep_sat.relax.objective import RelaxedObjective
 from polystep_sat.verify import evaluate
 
 
@@ -84,7 +84,7 @@ def test_flip_deltas_match_reevaluation():
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_pair_gradient_predicts_pair_moves_exactly(fast, monkeypatch):
-    import polystep_sat.relaxed as rel
+    import polystep_sat.relax.objective as rel
     if not fast:
         monkeypatch.setattr(rel, "njit", None)
     for f in (mixed_formula(), random_ksat(12, 6.0, seed=4), random_weighted_partial(10, 8, 20, seed=2)):

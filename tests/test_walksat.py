@@ -9,7 +9,7 @@ from polystep_sat.context import SearchContext
 from polystep_sat.formula import Formula
 from polystep_sat.generate import random_ksat, random_weighted_partial
 from polystep_sat.verify import evaluate, hard_clauses_satisfiable, optimum
-from polystep_sat.walksat import WalkSAT, run_walksat, walksat_polish
+from polystep_sat.methods.walksat import WalkSAT, run_walksat, walksat_polish
 
 
 def key_of(f, a):

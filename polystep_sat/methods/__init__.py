@@ -1,4 +1,13 @@
-"""Registry of solving methods, imported lazily so the core import stays light.
+"""The search methods, one module each, and their registry.
+
+Adding a method is adding a file here and a line to ``METHODS``. Modules are
+imported lazily, so the core import stays light:
+
+* ``polystep_pipeline``  PolyStep on the relaxed formula, rounding, local-search polish (default);
+* ``walksat``            WalkSAT, a numba flip loop (also the pipeline's polish);
+* ``es``                 OpenAI-ES and CMA-ES on the relaxed formula;
+* ``exact``              PySAT's RC2 (complete, small instances);
+* ``random_baseline``    the best of random assignments.
 
 A method is a function ``run(formula, ctx, **options) -> None`` that searches
 until ``ctx.should_stop()`` (or until it is done) and offers every candidate
@@ -14,12 +23,12 @@ import importlib
 
 # name -> (module, function, complete?)
 METHODS = {
-    "polystep": ("polystep_sat.pipeline", "run_polystep", False),
-    "walksat": ("polystep_sat.walksat", "run_walksat", False),
-    "openai-es": ("polystep_sat.es", "run_openai_es", False),
-    "cma-es": ("polystep_sat.es", "run_cma_es", False),
-    "random": ("polystep_sat.baseline_random", "run_random", False),
-    "exact": ("polystep_sat.exact", "run_exact", True),
+    "polystep": ("polystep_sat.methods.polystep_pipeline", "run_polystep", False),
+    "walksat": ("polystep_sat.methods.walksat", "run_walksat", False),
+    "openai-es": ("polystep_sat.methods.es", "run_openai_es", False),
+    "cma-es": ("polystep_sat.methods.es", "run_cma_es", False),
+    "random": ("polystep_sat.methods.random_baseline", "run_random", False),
+    "exact": ("polystep_sat.methods.exact", "run_exact", True),
 }
 
 DEFAULT_METHOD = "polystep"

@@ -29,10 +29,11 @@ import time
 
 import numpy as np
 
-from .backend import get_array_module, to_numpy
-from .polystep import PolyStep
-from .relaxed import RelaxedObjective
-from .rounding import best_rounding, polish as walksat_polish_step
+from ..backend import get_array_module, to_numpy
+from ..optim.polystep import PolyStep
+from ..relax.objective import RelaxedObjective
+from ..relax.rounding import best_rounding
+from .walksat import walksat_polish
 
 OBJECTIVES = ("relaxed", "rounded")
 
@@ -220,6 +221,6 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
             start = ctx.best_assignment  # keep the hard clauses satisfied
         flips = None if ctx.deadline is not None else max(100_000, 100 * n)
         with ctx.phase("polish"):
-            walksat_polish_step(formula, start, ctx, flips=flips, noise=noise)
+            walksat_polish(formula, start, ctx, flips=flips, noise=noise)
     info["setup_seconds"] = ctx.timings.get("polystep_setup", 0.0)
     info["total_seconds"] = time.perf_counter() - t_start

@@ -12,6 +12,8 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .results import series_name
+
 
 def _series(summary):
     """method -> sorted list of summary groups; a method studied at several
@@ -38,8 +40,6 @@ def _size_label(n: int) -> str:
 
 def _points(rows, line_name, groups, value):
     """Per-seed (size, value) dots of one line's verified runs."""
-    from .scale import series_name
-
     keys = {(g["size"], g["method"], g["time_limit"]) for g in groups}
     return [(r["size"], value(r)) for r in rows
             if r["verified"] and (r["size"], series_name(r), r["time_limit"]) in keys and value(r) is not None]
@@ -83,7 +83,7 @@ def _plot(summary, rows, path, *, ylabel, title, mean, lo, hi, value, logy=False
 
 def plot_study(summary, out, rows=(), random_baseline: float | None = None) -> list[Path]:
     """Write ``satisfied_fraction.png``, ``wall_time.png`` and ``peak_memory.png``
-    into ``out`` from :func:`polystep_sat.scale.summarize` groups (and the
+    into ``out`` from :func:`polystep_sat.study.report.summarize` groups (and the
     rows, for the per-seed dots). Returns the paths written."""
     out = Path(out)
     if not any(g["size"] is not None and g["verified"] for g in summary):

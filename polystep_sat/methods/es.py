@@ -37,9 +37,9 @@ import time
 
 import numpy as np
 
-from .backend import get_array_module, to_numpy
-from .relaxed import RelaxedObjective
-from .verify import evaluate
+from ..backend import get_array_module, to_numpy
+from ..relax.objective import RelaxedObjective
+from ..verify import evaluate
 
 # Memory for one chunk of candidate rows (float64), on top of the objective's
 # own temporaries (RelaxedObjective's chunk_bytes, set to the same budget).
@@ -409,7 +409,7 @@ def _polish(formula, ctx, x):
     """The local-search polish of the PolyStep pipeline (rounding.polish: WalkSAT)
     on the ES answer, until the deadline (or 10 n flips without a time limit).
     It reports its own improvements, with exact costs."""
-    from .rounding import polish
+    from .walksat import walksat_polish as polish
 
     with ctx.phase("polish"):
         flips = None if ctx.deadline is not None else 10 * max(1, formula.n_vars)

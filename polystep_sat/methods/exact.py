@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 
-from .verify import evaluate, optimum
+from ..verify import evaluate, optimum
 
 
 def run_exact(formula, ctx, **options):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import get_array_module, to_numpy
+from ..backend import get_array_module, to_numpy
 
 try:  # the CPU fast path; the array code below is the reference and the GPU path
     from numba import njit
@@ -278,7 +278,7 @@ class RelaxedObjective:
 
     def exact_cost(self, assignment):
         """``(hard_unsat, cost)`` of a 0/1 assignment, integer-exact (on the host)."""
-        from .verify import evaluate
+        from ..verify import evaluate
 
         ev = evaluate(self.formula, to_numpy(assignment).astype(bool))
         return ev.n_hard_unsat, ev.cost

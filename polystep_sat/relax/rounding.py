@@ -1,17 +1,15 @@
-"""From probabilities to assignments: threshold and sampled roundings, then a polish.
+"""From probabilities to assignments: threshold and sampled roundings.
 
 A relaxed state ``p`` in [0, 1]^n stands for many assignments. The threshold
 rounding ``p > 0.5`` is the natural one; Bernoulli(p) samples explore the
-variables PolyStep left undecided. The best candidate (by the discrete cost,
-hard clauses weighted heavily) then goes to a short WalkSAT polish, which
-reports exact costs itself and never returns something worse than its start.
+variables PolyStep left undecided. The best candidate is chosen by the discrete cost
+(hard clauses weighted heavily); polishing it is the search method's job.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .backend import to_numpy
 
 
 def threshold(p, xp=np):
@@ -44,14 +42,3 @@ def best_rounding(objective, p, n_samples=0, rng=None, candidates=()):
             best, best_cost = c, cost
     return best, best_cost
 
-
-def polish(formula, assignment, ctx, time_budget=None, flips=None, noise=0.3, **kwargs):
-    """Improve ``assignment`` by WalkSAT for ``time_budget`` seconds (or ``flips``).
-
-    Returns ``(assignment, hard_unsat, cost)`` with an exact cost, never worse
-    than the start; improvements are reported to ``ctx`` as they come.
-    """
-    from .walksat import walksat_polish
-
-    a = to_numpy(assignment).astype(bool)
-    return walksat_polish(formula, a, ctx, flips=flips, time_budget=time_budget, noise=noise, **kwargs)

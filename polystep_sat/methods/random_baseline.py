@@ -6,9 +6,8 @@ honest stand-in while no search is asked for.
 
 from __future__ import annotations
 
-import numpy as np
 
-from .verify import evaluate
+from ..verify import evaluate
 
 
 def run_random(formula, ctx, max_samples: int = 1_000_000):
