@@ -124,3 +124,28 @@ def test_float32_kernel_close_to_float64():
     assert c32 == c64 == o64.discrete_cost(p > 0.5)
     with pytest.raises(ValueError):
         RelaxedObjective(f, kernel_precision="half")
+
+
+@pytest.mark.parametrize("warm_kernel", [False, True])
+def test_set_clause_weights_matches_an_objective_built_with_those_weights(warm_kernel):
+    base = random_weighted_partial(40, 60, 80, seed=5)
+    rng = np.random.default_rng(1)
+    new_w = rng.integers(1, 50, size=base.n_clauses)
+    reweighted = Formula(base.n_vars, base.indptr, base.literals, new_w, np.zeros(base.n_clauses, bool),
+                         weighted=True)
+    dynamic = RelaxedObjective(base)
+    reference = RelaxedObjective(reweighted)
+    p = rng.random(base.n_vars)
+    partner = np.arange(base.n_vars) ^ 1
+    x = rng.random(base.n_vars) < 0.5
+    if warm_kernel:
+        dynamic.pair_gradient(p, partner, x)  # the kernel's flat copy exists before the change
+    dynamic.set_clause_weights(new_w)
+    assert dynamic.cost(p) == pytest.approx(reference.cost(p))
+    for got, want in zip(dynamic.pair_gradient(p, partner, x), reference.pair_gradient(p, partner, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+    np.testing.assert_allclose(dynamic.gradient(p), reference.gradient(p), rtol=1e-9)
+    # exact costs stay those of the original weights
+    assert dynamic.exact_cost(x) == (evaluate(base, x).n_hard_unsat, evaluate(base, x).cost)
+    with pytest.raises(ValueError, match="shape"):
+        dynamic.set_clause_weights(new_w[:-1])

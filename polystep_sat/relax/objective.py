@@ -252,7 +252,7 @@ class RelaxedObjective:
     def _flat(self):
         """The normalised clauses as flat CSR arrays (host), for the numba kernel."""
         if getattr(self, "_flat_cache", None) is None:
-            parts_var, parts_neg, parts_w, lens = [], [], [], []
+            parts_var, parts_neg, parts_w, parts_ids, lens = [], [], [], [], []
             for b in self.buckets:
                 # clauses in order of their smallest variable: that literal's
                 # accesses become sequential (about 2x faster on random 3-SAT)
@@ -263,11 +263,14 @@ class RelaxedObjective:
                 parts_var.append(np.ascontiguousarray(var[:, order].T).ravel())
                 parts_neg.append(np.ascontiguousarray(to_numpy(b.neg)[:, order].T).ravel())
                 parts_w.append(to_numpy(b.w)[order])
+                parts_ids.append(to_numpy(b.clause_ids)[order])
                 lens.append(np.full(b.w.shape[0], b.k, np.int64))
             if parts_w:
                 cvar, cneg = np.concatenate(parts_var), np.concatenate(parts_neg)
                 cw, ln = np.concatenate(parts_w), np.concatenate(lens)
+                self._flat_ids = np.concatenate(parts_ids)
             else:
+                self._flat_ids = np.zeros(0, np.int64)
                 cvar, cneg = np.zeros(0, np.int32), np.zeros(0, bool)
                 cw, ln = np.zeros(0), np.zeros(0, np.int64)
             cptr = np.zeros(ln.size + 1, np.int64)
@@ -275,6 +278,22 @@ class RelaxedObjective:
             maxk = int(ln.max()) if ln.size else 1
             self._flat_cache = (cptr, cvar.astype(np.int32), cneg.astype(np.bool_), cw.astype(np.float64), maxk)
         return self._flat_cache
+
+    def set_clause_weights(self, weights):
+        """Weigh clause i by ``weights[i]`` (float, one per clause of the formula)
+        from now on, e.g. a local search's dynamic clause weights, so that the
+        relaxed landscape is the one the search is fighting. Empty clauses keep
+        their constant; :meth:`exact_cost` is unaffected (original weights).
+        """
+        w = np.asarray(to_numpy(weights), dtype=np.float64)
+        if w.shape != (self.formula.n_clauses,):
+            raise ValueError(f"weights must have shape ({self.formula.n_clauses},), got {w.shape}")
+        xp = self.xp
+        self.clause_weight = xp.asarray(w)
+        for b in self.buckets:
+            b.w = xp.asarray(w[to_numpy(b.clause_ids)])
+        if getattr(self, "_flat_cache", None) is not None:
+            self._flat_cache[3][:] = w[self._flat_ids]  # the kernel's weights, in its clause order
 
     def exact_cost(self, assignment):
         """``(hard_unsat, cost)`` of a 0/1 assignment, integer-exact (on the host)."""
