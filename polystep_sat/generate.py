@@ -68,3 +68,125 @@ def random_weighted_partial(n_vars: int, n_hard: int, n_soft: int, k: int = 3, m
     weights = np.zeros(len(clauses), dtype=np.int64)
     weights[n_hard:] = rng.integers(1, max_weight + 1, size=n_soft)
     return Formula.from_clauses(clauses, n_vars, weights, hard, weighted=True)
+
+
+# ------------------------------------------------------- structured families
+# Weighted partial MaxSAT as users bring it: hard constraints on a graph,
+# weighted soft preferences. Built with array operations (no per-clause
+# Python), so 500k-variable instances take seconds.
+
+def _csr(blocks):
+    """Concatenate clause blocks ``(literals (m, k), weights (m,), hard)`` into a Formula's arrays."""
+    lits, indptr_parts, weights, hard = [], [], [], []
+    offset = 0
+    for block, w, is_hard in blocks:
+        if isinstance(block, tuple):  # (flat literals, clause lengths): clauses of varying length
+            flat, lengths = block
+        else:
+            flat, lengths = block.ravel(), np.full(block.shape[0], block.shape[1], np.int64)
+        lits.append(flat)
+        indptr_parts.append(offset + np.cumsum(lengths))
+        offset += int(flat.size)
+        weights.append(np.broadcast_to(np.asarray(w, np.int64), lengths.shape))
+        hard.append(np.full(lengths.size, is_hard))
+    indptr = np.concatenate([[0]] + indptr_parts).astype(np.int64)
+    return indptr, np.concatenate(lits), np.concatenate(weights), np.concatenate(hard)
+
+
+def power_law_graph(n_vertices: int, mean_degree: float = 6.0, exponent: float = 3.0, seed=0) -> np.ndarray:
+    """Edges ``(E, 2)`` (0-based, u < v, no loops or repeats) of a Chung-Lu
+    graph whose degrees follow a power law with the given exponent (3 is the
+    Barabasi-Albert exponent). Endpoints are drawn with probability
+    proportional to ``(i + 1) ** (-1 / (exponent - 1))``: one vectorised draw,
+    where networkx's preferential attachment is a Python loop (minutes at 500k)."""
+    if n_vertices < 2:
+        return np.zeros((0, 2), np.int64)
+    rng = np.random.default_rng(seed)
+    p = (np.arange(n_vertices) + 1.0) ** (-1.0 / (exponent - 1.0))
+    p /= p.sum()
+    n_edges = int(round(mean_degree * n_vertices / 2))
+    ends = rng.choice(n_vertices, size=(int(n_edges * 1.1) + 16, 2), p=p)
+    # shuffle vertex ids so that hubs are not the low-numbered variables
+    ends = rng.permutation(n_vertices)[ends]
+    ends = np.sort(ends, axis=1)
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    codes = np.unique(ends[:, 0] * n_vertices + ends[:, 1])
+    codes = rng.permutation(codes)[:n_edges]
+    return np.stack([codes // n_vertices, codes % n_vertices], axis=1)
+
+
+def weighted_mis(n_vertices: int, mean_degree: float = 6.0, max_weight: int = 100, seed: int | None = 0) -> Formula:
+    """Weighted maximum independent set on a power-law graph.
+
+    Variable v+1 is "vertex v is in the set": a soft unit clause (v+1) with
+    weight in 1..max_weight, and a hard clause (-u-1, -v-1) per edge. The
+    cost is the weight of the vertices left out.
+    """
+    if n_vertices < 1:
+        raise ValueError("n_vertices must be >= 1")
+    rng = np.random.default_rng(seed)
+    edges = power_law_graph(n_vertices, mean_degree, seed=int(rng.integers(2**62)))
+    w = rng.integers(1, max_weight + 1, size=n_vertices)
+    units = np.arange(1, n_vertices + 1).reshape(-1, 1)
+    indptr, lits, weights, hard = _csr([(units, w, False), (-(edges + 1), 0, True)])
+    return Formula(n_vertices, indptr, lits, weights, hard, weighted=True)
+
+
+def weighted_set_cover(n_elements: int, n_sets: int | None = None, min_size: int = 2, max_size: int = 8,
+                       max_weight: int = 100, seed: int | None = 0) -> Formula:
+    """Weighted set cover: every element covered (hard), the chosen sets' cost minimal (soft).
+
+    Variable s+1 is "set s is chosen". Each set covers ``min_size..max_size``
+    random elements (every element is covered by at least one set); per
+    element a hard clause: the OR of the sets that contain it; per set a soft
+    clause (-s-1) weighing its cost in 1..max_weight.
+    """
+    if n_elements < 1:
+        raise ValueError("n_elements must be >= 1")
+    n_sets = n_elements if n_sets is None else int(n_sets)
+    if n_sets < 1 or not 1 <= min_size <= max_size:
+        raise ValueError("need n_sets >= 1 and 1 <= min_size <= max_size")
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(min_size, max_size + 1, size=n_sets)
+    owner = np.repeat(np.arange(n_sets), sizes)
+    element = rng.integers(0, n_elements, size=owner.size)
+    # an element no set drew joins a random set
+    missing = np.setdiff1d(np.arange(n_elements), element)
+    owner = np.concatenate([owner, rng.integers(0, n_sets, size=missing.size)])
+    element = np.concatenate([element, missing])
+    pairs = np.unique(element.astype(np.int64) * n_sets + owner)  # sorted by element, then set
+    element, owner = pairs // n_sets, pairs % n_sets
+    covers = (owner + 1, np.bincount(element, minlength=n_elements).astype(np.int64))
+    cost = rng.integers(1, max_weight + 1, size=n_sets)
+    unchosen = -np.arange(1, n_sets + 1).reshape(-1, 1)
+    indptr, lits, weights, hard = _csr([(covers, 0, True), (unchosen, cost, False)])
+    return Formula(n_sets, indptr, lits, weights, hard, weighted=True)
+
+
+def graph_colouring(n_vertices: int, n_colours: int = 4, mean_degree: float = 9.0, seed: int | None = 0) -> Formula:
+    """Graph colouring as MaxSAT on a G(n, m) random graph: every vertex
+    gets exactly one colour (hard), and each edge whose ends share a colour
+    costs 1 (soft).
+
+    Variable ``v * n_colours + c + 1`` is "vertex v has colour c". Hard: per
+    vertex one at-least-one clause and the pairwise at-most-one clauses;
+    soft: per edge and colour (-x_uc, -x_vc) with weight 1.
+    """
+    if n_vertices < 1 or n_colours < 1:
+        raise ValueError("n_vertices and n_colours must be >= 1")
+    rng = np.random.default_rng(seed)
+    k = n_colours
+    n_edges = int(round(mean_degree * n_vertices / 2))
+    if n_vertices > 1:
+        ends = np.sort(rng.integers(0, n_vertices, size=(int(n_edges * 1.1) + 16, 2)), axis=1)
+        ends = ends[ends[:, 0] != ends[:, 1]]
+        codes = rng.permutation(np.unique(ends[:, 0] * n_vertices + ends[:, 1]))[:n_edges]
+        edges = np.stack([codes // n_vertices, codes % n_vertices], axis=1)
+    else:
+        edges = np.zeros((0, 2), np.int64)
+    var = np.arange(n_vertices * k).reshape(n_vertices, k) + 1       # var[v, c]
+    c1, c2 = np.triu_indices(k, 1)
+    at_most_one = -np.stack([var[:, c1], var[:, c2]], axis=2).reshape(-1, 2)
+    conflicts = -np.stack([var[edges[:, 0]], var[edges[:, 1]]], axis=2).reshape(-1, 2)
+    indptr, lits, weights, hard = _csr([(var, 0, True), (at_most_one, 0, True), (conflicts, 1, False)])
+    return Formula(n_vertices * k, indptr, lits, weights, hard, weighted=True)

@@ -4,7 +4,9 @@ Adding a method is adding a file here and a line to ``METHODS``. Modules are
 imported lazily, so the core import stays light:
 
 * ``polystep_pipeline``  PolyStep on the relaxed formula, rounding, local-search polish (default);
-* ``walksat``            WalkSAT, a numba flip loop (also the pipeline's polish);
+* ``walksat``            WalkSAT, a numba flip loop (the pipeline's polish on plain MAX-SAT);
+* ``cwls``               a clause-weighting local search (dynamic clause weights, as in
+                         SATLike/NuWLS; the pipeline's polish on weighted and partial MaxSAT);
 * ``es``                 OpenAI-ES and CMA-ES on the relaxed formula;
 * ``exact``              PySAT's RC2 (complete, small instances);
 * ``random_baseline``    the best of random assignments.
@@ -25,6 +27,7 @@ import importlib
 METHODS = {
     "polystep": ("polystep_sat.methods.polystep_pipeline", "run_polystep", False),
     "walksat": ("polystep_sat.methods.walksat", "run_walksat", False),
+    "cwls": ("polystep_sat.methods.cwls", "run_cwls", False),
     "openai-es": ("polystep_sat.methods.es", "run_openai_es", False),
     "cma-es": ("polystep_sat.methods.es", "run_cma_es", False),
     "random": ("polystep_sat.methods.random_baseline", "run_random", False),

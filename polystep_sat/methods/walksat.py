@@ -280,7 +280,8 @@ def _sync_best(snap, log, st):
 
 # ------------------------------------------------------------------ structure
 class _Structure:
-    """The cleaned clause arrays of one formula, shared by every WalkSAT on it."""
+    """The cleaned clause arrays of one formula, shared by every local search on it
+    (WalkSAT, the clause-weighting search)."""
 
     def __init__(self, formula):
         n = formula.n_vars
@@ -304,6 +305,8 @@ class _Structure:
         _build(n, formula.indptr, formula.literals, active_idx, self.cptr, self.clits, self.optr, self.occ)
         self.n_vars = n
         self.n_active = ma
+        self.active_idx = active_idx          # formula clause of each active clause
+        self.active_hard = hard[active_idx]
         self.max_len = int(lengths.max()) if ma else 0
         self.kfix = self.max_len if ma and int(lengths.min()) == self.max_len else 0
         # Scoring weights: unit (no array) when there is nothing to weigh.

@@ -1,0 +1,646 @@
+"""Method "cwls": a clause-weighting local search for (weighted, partial) MaxSAT.
+
+The search that wins on structured instances (SATLike 3.0, NuWLS) does not
+score flips with the fixed weights of the formula. It keeps a *dynamic*
+weight per clause and scores a variable by the weighted make - break of
+flipping it under those weights:
+
+* soft clauses start at their original weight scaled so that together they
+  weigh about as much as the hard clauses can grow to (weighted with hard
+  clauses: ``w * 3000 * n_soft / total_soft``; unweighted: a constant), hard
+  clauses at 1;
+* a step flips the best of a sample of *improving* variables (score > 0;
+  best-from-multiple-selection, ties to the variable flipped longest ago),
+  now and then a random improving one;
+* when no variable improves, weights move: every falsified hard clause
+  gains ``h_inc``; every falsified soft clause gains ``s_inc`` while under
+  its cap (its starting weight plus a margin), but only when the current
+  cost is no better than the best feasible one and no hard clause is
+  falsified; with a small probability weights are smoothed back down
+  instead. Then a falsified clause is picked (hard first) and its
+  best-scoring variable flipped (a random one with probability ``rwprob``).
+
+The parameter sets (per weighted / unweighted, with / without hard clauses)
+are the published NuWLS ones (Chu, Cai, Luo, AAAI 2023); the code is ours.
+
+Implementation: one numba kernel over the cleaned clauses shared with
+WalkSAT (:mod:`.clause_index`): per clause its true-literal count and one
+true variable, per variable its score (int64) and place in the stack of
+improving variables, falsified clauses in two lists (hard, soft) with
+positions. Scores are updated incrementally on each flip and each weight
+change. The best point (fewest falsified hard clauses, then cost) is kept
+with a flip log replayed onto a snapshot, as in WalkSAT. The kernel runs in
+bounded chunks so the Python loop can honour the deadline, stop requests and
+throttled reports; its random numbers come from its own xorshift64* state,
+so a run with a flip limit is reproducible whatever the chunking.
+
+Costs are tracked with the original weights when their sum fits in int64;
+otherwise with scaled weights for the heuristic, and the best point is
+re-evaluated exactly (:func:`polystep_sat.verify.evaluate`) before it is
+reported.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+from ..formula import exact_weight_sum
+from ..verify import evaluate
+from .walksat import _structure
+
+# Slots of the int64 state vector the kernel reads and writes.
+(_NH, _NS, _COST, _BNH, _BCOST, _LOGLEN, _BESTLEN, _DIVERGED, _IMPROVED, _FLIPS, _STEP, _NGOOD,
+ _FEASIBLE) = range(13)
+_NSTATE = 13
+# Slots of the int64 parameter vector.
+_HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD = range(8)
+
+_U32 = np.uint64(32)
+_XS_MUL = np.uint64(2685821657736338717)
+_BIG = np.int64(2**62)
+
+# Published NuWLS parameters: BMS sample size, random-good-variable and
+# random-walk probabilities, smoothing probabilities, weight steps, and the
+# soft weights' start (coefficient) and cap margin.
+SETTINGS = {
+    "weighted+hard": dict(bms=25, rdprob=0.036, rwprob=0.48, hard_smooth=6.8e-5, soft_smooth=9.9e-7,
+                          h_inc=30, s_inc=10, soft_coef=3000, soft_margin=200),
+    "weighted": dict(bms=22, rdprob=0.036, rwprob=0.48, hard_smooth=0.0, soft_smooth=1e-3,
+                     h_inc=1, s_inc=1, soft_coef=0, soft_margin=0),
+    "unweighted+hard": dict(bms=96, rdprob=0.079, rwprob=0.087, hard_smooth=2e-4, soft_smooth=6.6e-5,
+                            h_inc=1, s_inc=1, soft_coef=1000, soft_margin=183),
+    "unweighted": dict(bms=94, rdprob=0.007, rwprob=0.047, hard_smooth=0.0, soft_smooth=0.002,
+                       h_inc=1, s_inc=1, soft_coef=397, soft_margin=550),
+}
+
+
+# ------------------------------------------------------------------ helpers
+@njit(inline="always")
+def _rand32(rng):
+    x = rng[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    rng[0] = x
+    return (x * _XS_MUL) >> _U32
+
+
+@njit(inline="always")
+def _below(rng, n):
+    return np.int64((_rand32(rng) * np.uint64(n)) >> _U32)
+
+
+@njit(inline="always")
+def _restack(u, score, good, gpos, ng):
+    """Keep ``u`` in the stack of improving variables exactly when its score is > 0."""
+    if score[u] > 0:
+        if gpos[u] < 0:
+            good[ng] = u
+            gpos[u] = ng
+            ng += 1
+    elif gpos[u] >= 0:
+        i = gpos[u]
+        ng -= 1
+        last = good[ng]
+        good[i] = last
+        gpos[last] = i
+        gpos[u] = -1
+    return ng
+
+
+@njit(inline="always")
+def _list_add(c, lst, n, pos):
+    lst[n] = c
+    pos[c] = n
+    return n + 1
+
+
+@njit(inline="always")
+def _list_remove(c, lst, n, pos):
+    n -= 1
+    last = lst[n]
+    lst[pos[c]] = last
+    pos[last] = pos[c]
+    return n
+
+
+# ------------------------------------------------------------------ kernels
+@njit(cache=True)
+def _init_state(a, cptr, clits, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
+    """True-literal counts, falsified lists, cost, scores and the improving stack for ``a``."""
+    ma = cptr.size - 1
+    score[:] = 0
+    gpos[:] = -1
+    nh = 0
+    ns = 0
+    cost = 0
+    for c in range(ma):
+        k = 0
+        for p in range(cptr[c], cptr[c + 1]):
+            code = clits[p]
+            if a[code >> 1] != (code & 1):
+                k += 1
+                sv[c] = code >> 1
+        nt[c] = k
+        if k == 0:
+            for p in range(cptr[c], cptr[c + 1]):
+                score[clits[p] >> 1] += w[c]
+            if hard[c]:
+                nh = _list_add(c, hl, nh, pos)
+            else:
+                ns = _list_add(c, fl, ns, pos)
+                cost += ow[c]
+        elif k == 1:
+            score[sv[c]] -= w[c]
+    ng = 0
+    for v in range(a.size):
+        ng = _restack(v, score, good, gpos, ng)
+    st[_NH] = nh
+    st[_NS] = ns
+    st[_COST] = cost
+    st[_NGOOD] = ng
+
+
+@njit(inline="always")
+def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
+    """Flip ``v`` and bring every count, score, list and the cost up to date."""
+    nh = st[_NH]
+    ns = st[_NS]
+    cost = st[_COST]
+    ng = st[_NGOOD]
+    before = score[v]
+    new = 1 - np.int64(a[v])
+    a[v] = new
+    lt = 2 * v + 1 - new              # the literal of v that becomes true
+    for q in range(optr[lt], optr[lt + 1]):
+        d = occ[q]
+        nt[d] += 1
+        if nt[d] == 2:                # its one true variable is no longer critical
+            u = sv[d]
+            score[u] += w[d]
+            ng = _restack(u, score, good, gpos, ng)
+        elif nt[d] == 1:              # satisfied now: nobody makes it, v breaks it
+            sv[d] = v
+            for p in range(cptr[d], cptr[d + 1]):
+                u = clits[p] >> 1
+                score[u] -= w[d]
+                ng = _restack(u, score, good, gpos, ng)
+            if hard[d]:
+                nh = _list_remove(d, hl, nh, pos)
+            else:
+                ns = _list_remove(d, fl, ns, pos)
+                cost -= ow[d]
+    lf = lt ^ 1                       # the literal of v that becomes false
+    for q in range(optr[lf], optr[lf + 1]):
+        d = occ[q]
+        nt[d] -= 1
+        if nt[d] == 1:                # the remaining true variable becomes critical
+            for p in range(cptr[d], cptr[d + 1]):
+                code = clits[p]
+                if a[code >> 1] != (code & 1):
+                    u = code >> 1
+                    sv[d] = u
+                    score[u] -= w[d]
+                    ng = _restack(u, score, good, gpos, ng)
+                    break
+        elif nt[d] == 0:              # falsified: every variable of it makes it
+            for p in range(cptr[d], cptr[d + 1]):
+                u = clits[p] >> 1
+                score[u] += w[d]
+                ng = _restack(u, score, good, gpos, ng)
+            if hard[d]:
+                nh = _list_add(d, hl, nh, pos)
+            else:
+                ns = _list_add(d, fl, ns, pos)
+                cost += ow[d]
+    score[v] = -before                # flipping back undoes exactly this flip
+    ng = _restack(v, score, good, gpos, ng)
+    st[_NH] = nh
+    st[_NS] = ns
+    st[_COST] = cost
+    st[_NGOOD] = ng
+
+
+@njit(inline="always")
+def _add_weight(c, inc, cptr, clits, w, nt, sv, score, good, gpos, ng):
+    """Change clause c's weight by ``inc`` (either sign), scores with it."""
+    w[c] += inc
+    if nt[c] == 0:
+        for p in range(cptr[c], cptr[c + 1]):
+            u = clits[p] >> 1
+            score[u] += inc
+            ng = _restack(u, score, good, gpos, ng)
+    elif nt[c] == 1:
+        u = sv[c]
+        score[u] -= inc
+        ng = _restack(u, score, good, gpos, ng)
+    return ng
+
+
+@njit(inline="always")
+def _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng):
+    """No variable improves: raise the falsified clauses' weights, or now and then smooth."""
+    ng = st[_NGOOD]
+    nh = st[_NH]
+    ns = st[_NS]
+    h_inc = prm[_HINC]
+    s_inc = prm[_SINC]
+    ma = cptr.size - 1
+    if prm[_HAS_HARD]:
+        if st[_FEASIBLE] and _rand32(rng) < np.uint64(prm[_HSMOOTH]):
+            for c in range(ma):       # rare: a scan beats keeping a list of heavy clauses
+                if hard[c] and nt[c] > 0 and w[c] > h_inc:
+                    ng = _add_weight(c, -h_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
+        else:
+            for i in range(nh):
+                ng = _add_weight(hl[i], h_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
+        # soft weights move only while the current cost is no better than the best feasible one
+        if st[_BNH] > 0 or st[_COST] >= st[_BCOST]:
+            if _rand32(rng) < np.uint64(prm[_SSMOOTH]):
+                for c in range(ma):
+                    if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
+                        ng = _add_weight(c, -min(s_inc, w[c] - floor[c]), cptr, clits, w, nt, sv, score, good,
+                                         gpos, ng)
+            elif nh == 0:
+                for i in range(ns):
+                    c = fl[i]
+                    if w[c] < cap[c]:
+                        ng = _add_weight(c, s_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
+    else:
+        if _rand32(rng) < np.uint64(prm[_SSMOOTH]):
+            for c in range(ma):
+                if nt[c] > 0 and w[c] > floor[c]:
+                    ng = _add_weight(c, -min(s_inc, w[c] - floor[c]), cptr, clits, w, nt, sv, score, good, gpos, ng)
+        else:
+            for i in range(ns):
+                c = fl[i]
+                if w[c] < cap[c]:
+                    ng = _add_weight(c, s_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
+    st[_NGOOD] = ng
+
+
+@njit(inline="always")
+def _better(u, v, score, stamp):
+    """Higher score first, then the variable flipped longest ago."""
+    return score[u] > score[v] or (score[u] == score[v] and stamp[u] < stamp[v])
+
+
+@njit(cache=True)
+def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, sv, score, good, gpos,
+                  stamp, hl, fl, pos, snap, log, st, prm, rng):
+    """Run up to ``max_flips`` steps; return the number of flips done.
+
+    Stops early when every active clause is satisfied.
+    """
+    cap_log = log.size
+    done = 0
+    while done < max_flips:
+        if st[_NH] + st[_NS] == 0:
+            break
+        # ---- choose a variable
+        ng = st[_NGOOD]
+        if ng > 0:
+            if _rand32(rng) < np.uint64(prm[_RD]):
+                v = good[_below(rng, ng)]
+            elif ng <= prm[_HD]:
+                v = good[0]
+                for i in range(1, ng):
+                    u = good[i]
+                    if _better(u, v, score, stamp):
+                        v = u
+            else:
+                v = good[_below(rng, ng)]
+                for _ in range(prm[_HD] - 1):
+                    u = good[_below(rng, ng)]
+                    if _better(u, v, score, stamp):
+                        v = u
+        else:
+            _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng)
+            if st[_NH] > 0:
+                c = hl[_below(rng, st[_NH])]
+            else:
+                c = fl[_below(rng, st[_NS])]
+            lo = cptr[c]
+            k = cptr[c + 1] - lo
+            if _rand32(rng) < np.uint64(prm[_RW]):
+                v = clits[lo + _below(rng, k)] >> 1
+            else:
+                v = clits[lo] >> 1
+                for p in range(lo + 1, lo + k):
+                    u = clits[p] >> 1
+                    if _better(u, v, score, stamp):
+                        v = u
+        # ---- flip it
+        _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st)
+        st[_STEP] += 1
+        stamp[v] = st[_STEP]
+        done += 1
+        nh = st[_NH]
+        cost = st[_COST]
+        if nh == 0:
+            st[_FEASIBLE] = 1
+        # ---- log the flip; remember where the best point is
+        if st[_DIVERGED] == 0:
+            if st[_LOGLEN] == cap_log:
+                # replay the prefix up to the best point onto the snapshot
+                best_len = st[_BESTLEN]
+                for i in range(best_len):
+                    snap[log[i]] ^= 1
+                rest = st[_LOGLEN] - best_len
+                for i in range(rest):
+                    log[i] = log[best_len + i]
+                st[_LOGLEN] = rest
+                st[_BESTLEN] = 0
+                if rest == cap_log:   # no new best for a whole log: stop logging
+                    st[_DIVERGED] = 1
+                    st[_LOGLEN] = 0
+            if st[_DIVERGED] == 0:
+                log[st[_LOGLEN]] = v
+                st[_LOGLEN] += 1
+        if nh < st[_BNH] or (nh == st[_BNH] and cost < st[_BCOST]):
+            st[_BNH] = nh
+            st[_BCOST] = cost
+            st[_IMPROVED] = 1
+            if st[_DIVERGED] == 1:
+                snap[:] = a
+                st[_DIVERGED] = 0
+                st[_LOGLEN] = 0
+            st[_BESTLEN] = st[_LOGLEN]
+    st[_FLIPS] += done
+    return done
+
+
+@njit(cache=True)
+def _sync_best(snap, log, st):
+    """Bring the snapshot up to the best point: replay the logged prefix."""
+    best_len = st[_BESTLEN]
+    for i in range(best_len):
+        snap[log[i]] ^= 1
+    rest = st[_LOGLEN] - best_len
+    for i in range(rest):
+        log[i] = log[best_len + i]
+    st[_LOGLEN] = rest
+    st[_BESTLEN] = 0
+
+
+# ------------------------------------------------------------------ the search
+def _kind(formula, active_hard, soft_w) -> str:
+    weighted = soft_w.size > 0 and bool(np.any(soft_w != soft_w[0]))
+    return ("weighted" if weighted else "unweighted") + ("+hard" if active_hard.any() else "")
+
+
+class ClauseWeightingSearch:
+    """A clause-weighting local search on one formula, with state that persists between calls.
+
+    Parameters
+    ----------
+    formula : Formula.
+    seed : seed of the kernel's random numbers (int); None draws one.
+    params : overrides of :data:`SETTINGS` (``bms``, ``rdprob``, ``rwprob``,
+        ``hard_smooth``, ``soft_smooth``, ``h_inc``, ``s_inc``, ``soft_coef``,
+        ``soft_margin``).
+
+    Use ``set_assignment(a)`` then ``run(...)``; ``best()`` gives the best
+    point seen since ``set_assignment`` with its exact cost;
+    ``clause_weights()`` the current dynamic weights.
+    """
+
+    LOG_MIN = 1 << 16
+
+    def __init__(self, formula, seed: int | None = None, **params):
+        s = _structure(formula)
+        self.formula = formula
+        self.s = s
+        ha = s.active_hard
+        w_orig = formula.weights[s.active_idx]
+        soft_w = w_orig[~ha]
+        self.kind = _kind(formula, ha, soft_w)
+        settings = dict(SETTINGS[self.kind])
+        unknown = set(params) - set(settings)
+        if unknown:
+            raise ValueError(f"unknown cwls parameters: {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(settings))}")
+        settings.update(params)
+        self.settings = settings
+        ma, n = s.n_active, s.n_vars
+        max_occ = int(np.diff(s.optr).max()) if n else 0
+        # Costs: original weights when their sum fits, else scaled (then re-evaluated exactly).
+        total = exact_weight_sum(soft_w)
+        self.exact = total <= 2**62
+        ow = np.zeros(ma, np.int64)
+        if self.exact:
+            ow[~ha] = soft_w
+        else:
+            ow[~ha] = np.maximum(1, (soft_w.astype(np.float64) * (2.0**52 / float(total))).astype(np.int64))
+        self.ow = ow
+        # Dynamic weights: hard clauses start at 1; soft ones at a scaled start, capped at start + margin.
+        start = np.zeros(ma, np.int64)
+        coef = settings["soft_coef"]
+        if soft_w.size:
+            if self.kind == "weighted+hard":
+                scaled = soft_w.astype(np.float64) * (coef * soft_w.size / float(total))
+            elif self.kind == "weighted":
+                # the original weights, scaled down only if score sums could overflow
+                limit = 2.0**60 / (max_occ + 2)
+                scaled = soft_w.astype(np.float64) * min(1.0, limit / float(total))
+            else:
+                scaled = np.full(soft_w.size, float(coef))
+            start[~ha] = np.maximum(1, np.rint(scaled)).astype(np.int64)
+        start[ha] = 1
+        self.start_weights = start
+        self.cap = start + int(settings["soft_margin"])
+        # smoothing never takes a soft clause below its start's floor (s_inc, as NuWLS keeps it)
+        self.floor = np.where(ha, 1, np.minimum(start, int(settings["s_inc"]))).astype(np.int64)
+        self.hard = np.ascontiguousarray(ha, dtype=np.bool_)
+        to32 = lambda p: min(int(p * 2**32), 2**32)  # noqa: E731 - probability -> uint32 threshold
+        self.prm = np.array([int(settings["bms"]), int(settings["h_inc"]), int(settings["s_inc"]),
+                             to32(settings["rdprob"]), to32(settings["rwprob"]), to32(settings["hard_smooth"]),
+                             to32(settings["soft_smooth"]), int(bool(ha.any()))], dtype=np.int64)
+        if seed is None:
+            seed = int(np.random.default_rng().integers(1, 2**63))
+        self.rng = np.array([(int(seed) * 0x9E3779B97F4A7C15 + 1) % 2**64 or 1], dtype=np.uint64)
+        self._gen = np.random.default_rng(int(seed))
+        self.w = start.copy()
+        self.a = np.zeros(n, np.uint8)
+        self.nt = np.zeros(ma, np.int32)
+        self.sv = np.zeros(ma, np.int32)
+        self.score = np.zeros(n, np.int64)
+        self.good = np.empty(n, np.int32)
+        self.gpos = np.full(n, -1, np.int32)
+        self.stamp = np.zeros(n, np.int64)
+        n_hard = int(np.count_nonzero(ha))
+        self.hl = np.empty(n_hard, np.int32)
+        self.fl = np.empty(ma - n_hard, np.int32)
+        self.pos = np.empty(ma, np.int32)
+        self.snap = np.zeros(n, np.uint8)
+        self.log = np.empty(max(n, self.LOG_MIN), np.int32)
+        self.st = np.zeros(_NSTATE, np.int64)
+        self.flips = 0
+        self.restarts = 0
+
+    # ---------------------------------------------------------- state
+    def _load(self, assignment):
+        a = np.asarray(assignment)
+        if a.shape != (self.s.n_vars,):
+            raise ValueError(f"assignment has shape {a.shape}, expected ({self.s.n_vars},)")
+        np.not_equal(a, 0, out=self.a.view(bool))
+        s = self.s
+        _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.sv, self.score, self.good,
+                    self.gpos, self.hl, self.fl, self.pos, self.st)
+
+    def set_assignment(self, assignment):
+        """Start from ``assignment`` (bool / 0-1 array) with the starting
+        weights; forget the previous best."""
+        self.w[:] = self.start_weights
+        self._load(assignment)
+        st = self.st
+        st[_BNH] = st[_NH]
+        st[_BCOST] = st[_COST]
+        st[_LOGLEN] = st[_BESTLEN] = st[_DIVERGED] = 0
+        st[_IMPROVED] = 1
+        st[_FEASIBLE] = int(st[_NH] == 0)
+        self.snap[:] = self.a
+
+    def restart(self, assignment=None):
+        """Jump to ``assignment`` (default: uniformly random), keeping the
+        current weights and the best point so far."""
+        _sync_best(self.snap, self.log, self.st)
+        if assignment is None:
+            assignment = self._gen.random(self.s.n_vars) < 0.5
+        self._load(assignment)
+        st = self.st
+        st[_LOGLEN] = st[_BESTLEN] = 0
+        st[_DIVERGED] = 1
+        self.restarts += 1
+        if (st[_NH], st[_COST]) < (st[_BNH], st[_BCOST]):
+            st[_BNH], st[_BCOST] = st[_NH], st[_COST]
+            st[_IMPROVED] = 1
+            self.snap[:] = self.a
+            st[_DIVERGED] = 0
+
+    # ---------------------------------------------------------- results
+    def _key(self, nh, cost):
+        return self.s.const_hard + int(nh), self.s.const_cost + int(cost)
+
+    @property
+    def current_key(self):
+        """(hard clauses falsified, cost) of the current assignment (cost exact if ``exact``)."""
+        return self._key(self.st[_NH], self.st[_COST])
+
+    @property
+    def best_key(self):
+        """(hard clauses falsified, cost) of the best point (cost exact if ``exact``)."""
+        return self._key(self.st[_BNH], self.st[_BCOST])
+
+    @property
+    def solved(self) -> bool:
+        """Every clause that can be satisfied is: nothing left to improve."""
+        return self.st[_BNH] == 0 and self.st[_BCOST] == 0
+
+    def current_assignment(self) -> np.ndarray:
+        return self.a.astype(bool)
+
+    def best_assignment(self) -> np.ndarray:
+        """A bool copy of the best assignment seen since ``set_assignment``."""
+        _sync_best(self.snap, self.log, self.st)
+        return self.snap.astype(bool)
+
+    def best(self):
+        """``(assignment, hard_unsat, cost)`` of the best point, cost exact."""
+        a = self.best_assignment()
+        if self.exact:
+            h, c = self.best_key
+        else:
+            ev = evaluate(self.formula, a)
+            h, c = ev.n_hard_unsat, ev.cost
+        return a, h, c
+
+    def clause_weights(self) -> np.ndarray:
+        """The current dynamic weight of each clause of the formula (float64;
+        0 for clauses the search dropped: tautologies, empty, zero-weight soft)."""
+        out = np.zeros(self.formula.n_clauses, np.float64)
+        out[self.s.active_idx] = self.w
+        return out
+
+    # ---------------------------------------------------------- search
+    def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
+            chunk_seconds: float = 0.05):
+        """Search until ``max_flips`` flips, the ``deadline`` (perf_counter time),
+        ``ctx.should_stop()`` or a point with nothing left to satisfy.
+
+        Reports to ``ctx`` (when given) the best point after an improvement, at
+        most every ``report_every`` seconds, and once more at the end.
+        Returns the number of flips done.
+        """
+        s = self.s
+        done = 0
+        chunk = 10_000
+        last_report = -np.inf
+        pending = False
+        while not self.solved and self.s.n_active:
+            n = chunk if max_flips is None else min(chunk, max_flips - done)
+            if n <= 0 or (deadline is not None and time.perf_counter() >= deadline):
+                break
+            t0 = time.perf_counter()
+            k = _search_chunk(n, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow, self.cap,
+                              self.floor, self.nt, self.sv, self.score, self.good, self.gpos, self.stamp, self.hl,
+                              self.fl, self.pos, self.snap, self.log, self.st, self.prm, self.rng)
+            dt = time.perf_counter() - t0
+            done += k
+            # aim each chunk at chunk_seconds (and never past the deadline)
+            rate = k / max(dt, 1e-6)
+            chunk = int(min(max(rate * chunk_seconds, 1_000), 20_000_000))
+            if deadline is not None:
+                chunk = max(1_000, min(chunk, int(rate * max(deadline - time.perf_counter(), 0.0)) + 1))
+            if self.st[_IMPROVED]:
+                pending = True
+                self.st[_IMPROVED] = 0
+            if ctx is not None and pending and time.perf_counter() - last_report >= report_every:
+                ctx.report(*self.best())
+                last_report = time.perf_counter()
+                pending = False
+            if ctx is not None and ctx.should_stop():
+                break
+            if k < n:
+                break  # nothing left to satisfy
+        self.flips += done
+        if ctx is not None and pending:
+            ctx.report(*self.best())
+        return done
+
+
+def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every: float = 0.3, **params):
+    """Method "cwls": the clause-weighting local search until the time limit,
+    ``max_flips`` or an optimum.
+
+    Parameters
+    ----------
+    max_flips : total flip limit (None: until ``ctx`` says stop).
+    init : starting assignment (bool array); default ``ctx.initial_assignment``
+        when set (a hard-feasible point for partial MaxSAT), else random.
+    params : overrides of the search's settings (see :class:`ClauseWeightingSearch`).
+    """
+    if max_flips is None and ctx.deadline is None and ctx.stop_event is None:
+        raise ValueError("cwls needs a time limit or max_flips")
+    t0 = time.perf_counter()
+    with ctx.phase("cwls_setup"):
+        search = ClauseWeightingSearch(formula, seed=int(ctx.rng.integers(1, 2**63)), **params)
+        if init is None:
+            init = getattr(ctx, "initial_assignment", None)
+        if init is None:
+            init = ctx.rng.random(formula.n_vars) < 0.5
+        search.set_assignment(init)
+    t_search = time.perf_counter()
+    done = search.run(max_flips=max_flips, deadline=ctx.deadline, ctx=ctx, report_every=report_every)
+    ctx.report(*search.best())  # the final best (no-op if already reported)
+    dt = time.perf_counter() - t_search
+    ctx.info.update({
+        "flips": int(done),
+        "flips_per_second": float(done / dt) if dt > 0 else 0.0,
+        "settings": search.kind,
+        "setup_seconds": t_search - t0,
+        "solved": bool(search.solved),
+    })
