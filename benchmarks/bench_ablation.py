@@ -1,12 +1,17 @@
-"""Ablation of the PolyStep pipeline on random 3-SAT at ratio 4.26.
+"""Ablation of the PolyStep pipeline: what PolyStep adds to the local search.
 
-For each size, at the same wall time, one run each (seed fixed), every run
-in its own subprocess so that peak memory (the child's own max RSS) is its
-own:
+Families (``--family``): random 3-SAT at ratio 4.26 (``ksat``, the default),
+and the structured weighted partial families of ``polystep_sat.generate``:
+weighted maximum independent set (``mis``), weighted set cover
+(``setcover``), graph colouring (``colouring``); a size is a number of
+variables. For each size, at the same wall time, one run each (seed fixed),
+every run in its own subprocess so that peak memory (the child's own max
+RSS) is its own:
 
 * ``polystep``  -- PolyStep alone (relaxed objective, threshold rounding, no polish)
 * ``polish``    -- the polish alone (WalkSAT kernel) from a uniformly random start
-* ``pipeline``  -- the full pipeline: PolyStep, rounding, WalkSAT polish
+* ``cwls``      -- the clause-weighting local search alone (method ``cwls``)
+* ``pipeline``  -- the full pipeline: PolyStep, rounding, local-search polish
 * ``walksat``   -- the WalkSAT baseline method
 
 Satisfied fractions come from an independent re-evaluation
@@ -19,6 +24,8 @@ Usage::
 
     flock /tmp/polystep-bench.lock python benchmarks/bench_ablation.py
     python benchmarks/bench_ablation.py --sizes 10000 --seconds 5 --no-rc2
+    python benchmarks/bench_ablation.py --family mis --sizes 2000,50000 --seconds 30 --no-rc2 \\
+        --configs polystep,cwls,pipeline --out benchmarks/results/ablation_mis.md
     python benchmarks/bench_ablation.py --backend cupy --sizes 100000,1000000 --seconds 60 \\
         --out benchmarks/results/ablation_gpu.md
 
@@ -40,25 +47,39 @@ import sys
 import time
 from pathlib import Path
 
-CONFIGS = ("polystep", "polish", "pipeline", "walksat")
+CONFIGS = ("polystep", "polish", "cwls", "pipeline", "walksat")
+FAMILIES = ("ksat", "mis", "setcover", "colouring")
 DEFAULT_SECONDS = {10_000: 10.0, 100_000: 30.0, 1_000_000: 60.0}
 RATIO = 4.26
 
 
 # ---------------------------------------------------------------- one run (child)
+def make_instance(family: str, n: int, instance_seed: int):
+    """The instance of ``family`` with about ``n`` variables."""
+    from polystep_sat import generate
+
+    if family == "ksat":
+        return generate.random_ksat(n, RATIO, seed=instance_seed)
+    if family == "mis":
+        return generate.weighted_mis(n, seed=instance_seed)
+    if family == "setcover":
+        return generate.weighted_set_cover(n, seed=instance_seed)
+    if family == "colouring":
+        return generate.graph_colouring(max(1, n // 4), n_colours=4, seed=instance_seed)
+    raise ValueError(f"unknown family {family!r}")
+
+
 def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, backend: str,
-            options: dict) -> dict:
+            options: dict, family: str = "ksat") -> dict:
     """Run one configuration in this process and return its figures."""
     import resource
 
-    import numpy as np
 
     from polystep_sat.context import SearchContext
-    from polystep_sat.generate import random_ksat
     from polystep_sat.verify import evaluate
 
     t0 = time.perf_counter()
-    f = random_ksat(n, RATIO, seed=instance_seed)
+    f = make_instance(family, n, instance_seed)
     t_gen = time.perf_counter() - t0
     info = {}
     t0 = time.perf_counter()
@@ -72,8 +93,8 @@ def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, 
     else:
         from polystep_sat.solver import solve
 
-        if config == "walksat":
-            r = solve(f, method="walksat", time_limit=seconds, seed=seed)
+        if config in ("walksat", "cwls"):
+            r = solve(f, method=config, time_limit=seconds, seed=seed)
         else:
             opts = dict(options)
             if config == "polystep":
@@ -83,19 +104,20 @@ def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, 
         info = {k: v for k, v in r.info.items() if isinstance(v, (int, float, str, bool))}
     wall = time.perf_counter() - t0
     ev = evaluate(f, a)
-    return dict(config=config, n_vars=n, n_clauses=f.n_clauses, seconds=seconds, seed=seed,
+    return dict(config=config, family=family, n_vars=f.n_vars, n_clauses=f.n_clauses, seconds=seconds, seed=seed,
                 backend=backend if config in ("polystep", "pipeline") else "numpy",
-                wall_s=round(wall, 2), gen_s=round(t_gen, 2), unsat=ev.n_unsat,
-                satisfied=1.0 - ev.n_unsat / f.n_clauses,
+                wall_s=round(wall, 2), gen_s=round(t_gen, 2), unsat=ev.n_unsat, cost=ev.cost,
+                hard_unsat=ev.n_hard_unsat,
+                satisfied=1.0 - ev.n_unsat / max(f.n_soft, 1),
                 peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 info=info)
 
 
-def spawn(config, n, seconds, seed, instance_seed, backend, options) -> dict:
+def spawn(config, n, seconds, seed, instance_seed, backend, options, family="ksat") -> dict:
     """Run one configuration in a fresh interpreter (own peak memory)."""
     cmd = [sys.executable, __file__, "--child", json.dumps(dict(
         config=config, n=n, seconds=seconds, seed=seed, instance_seed=instance_seed,
-        backend=backend, options=options))]
+        backend=backend, options=options, family=family))]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         return dict(config=config, n_vars=n, seconds=seconds, error=p.stderr.strip().splitlines()[-1:])
@@ -132,6 +154,20 @@ def rc2_check(n_instances=10, n_vars=60, ratio=6.0, seconds=3.0, rc2_limit=120.0
 
 
 # ---------------------------------------------------------------- report
+def cost_table(rows):
+    """Structured families: falsified soft weight (lower is better), hard clauses falsified."""
+    head = "| family | n_vars | clauses | config | time limit (s) | wall (s) | cost | hard falsified | peak RSS (MB) |"
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r.get('family', '')} | {r['n_vars']:,} | | {r['config']} | {r['seconds']:g} "
+                         f"| failed: {r['error']} | | | |")
+            continue
+        lines.append(f"| {r['family']} | {r['n_vars']:,} | {r['n_clauses']:,} | {r['config']} | {r['seconds']:g} "
+                     f"| {r['wall_s']:.1f} | {r['cost']:,} | {r['hard_unsat']} | {r['peak_mb']:,.0f} |")
+    return "\n".join(lines)
+
+
 def table(rows):
     head = "| n_vars | clauses | config | backend | time limit (s) | wall (s) | unsat | satisfied | peak RSS (MB) |"
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
@@ -164,6 +200,7 @@ def rc2_table(rows, seconds):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--family", default="ksat", choices=FAMILIES)
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--seconds", default=None,
                     help="one value for all sizes, or one per size (comma-separated); "
@@ -183,7 +220,7 @@ def main(argv=None):
     if args.child:
         job = json.loads(args.child)
         print(json.dumps(run_one(job["config"], job["n"], job["seconds"], job["seed"], job["instance_seed"],
-                                 job["backend"], job["options"])))
+                                 job["backend"], job["options"], job.get("family", "ksat"))))
         return 0
 
     options = {}
@@ -206,12 +243,13 @@ def main(argv=None):
     rows = []
     for n, s in zip(sizes, secs):
         for c in configs:
-            r = spawn(c, n, s, args.seed, args.instance_seed, args.backend, options)
+            r = spawn(c, n, s, args.seed, args.instance_seed, args.backend, options, args.family)
             rows.append(r)
             if "error" in r:
                 print(f"{n:>9,} {c:<9} FAILED {r['error']}", flush=True)
             else:
                 print(f"{n:>9,} {c:<9} {s:5.0f} s  wall {r['wall_s']:6.1f} s  unsat {r['unsat']:>8,}  "
+                      f"cost {r['cost']:>12,}  hard {r['hard_unsat']}  "
                       f"satisfied {100 * r['satisfied']:.3f}%  peak {r['peak_mb']:,.0f} MB", flush=True)
 
     rc2_rows = None
@@ -225,14 +263,15 @@ def main(argv=None):
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = "python benchmarks/bench_ablation.py " + " ".join(a for a in (argv or sys.argv[1:]))
-    md = [f"# PolyStep ablation: random 3-SAT, ratio {RATIO}", "",
+    title = f"random 3-SAT, ratio {RATIO}" if args.family == "ksat" else f"structured family {args.family!r}"
+    md = [f"# PolyStep ablation: {title}", "",
           f"Command: `{cmd.strip()}`  ", f"Machine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores; backend {args.backend}; {time.strftime('%Y-%m-%d %H:%M')}  ",
           f"One run per cell, seed {args.seed}, instance seed {args.instance_seed}; same wall time per size. "
           "Satisfied = 1 - unsat / clauses, re-evaluated independently; peak RSS of the run's own process "
           "(instance generation included).", ""]
     if rows:
-        md += [table(rows), ""]
+        md += [table(rows) if args.family == "ksat" else cost_table(rows), ""]
         if options:
             md += [f"Pipeline options: `{options}`", ""]
     if rc2_rows is not None:
@@ -241,8 +280,8 @@ def main(argv=None):
     out.write_text("\n".join(md))
     if rows:
         with open(out.with_suffix(".csv"), "w", newline="") as fh:
-            keys = ["n_vars", "n_clauses", "config", "backend", "seconds", "seed", "wall_s", "gen_s", "unsat",
-                    "satisfied", "peak_mb", "polystep_steps", "polystep_rounded_cost", "polish_flips", "flips",
+            keys = ["family", "n_vars", "n_clauses", "config", "backend", "seconds", "seed", "wall_s", "gen_s", "unsat",
+                    "cost", "hard_unsat", "satisfied", "peak_mb", "polystep_steps", "polystep_rounded_cost", "polish_flips", "flips",
                     "error"]
             w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
             w.writeheader()

@@ -241,6 +241,12 @@ def cmd_generate(args, out: Output) -> int:
 
         g = nx.gnp_random_graph(args.vars, args.edge_prob, seed=args.seed)
         f = gen.maxcut_formula(g)
+    elif args.kind == "mis":
+        f = gen.weighted_mis(args.vars, mean_degree=args.degree or 6.0, seed=args.seed)
+    elif args.kind == "setcover":
+        f = gen.weighted_set_cover(args.vars, seed=args.seed)
+    elif args.kind == "colouring":
+        f = gen.graph_colouring(args.vars, n_colours=args.colours, mean_degree=args.degree or 9.0, seed=args.seed)
     else:
         f = gen.random_weighted_partial(args.vars, int(round(args.ratio * args.vars)), args.soft, k=args.k,
                                         seed=args.seed)
@@ -361,13 +367,21 @@ def build_parser():
     s.add_argument("--json", action="store_true", help="print the result as one JSON object instead")
     s.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
 
-    g = sub.add_parser("generate", help="write a random instance")
-    g.add_argument("kind", choices=["ksat", "maxcut", "wpms"])
-    g.add_argument("--vars", type=_positive_int, required=True, help="variables (nodes for maxcut)")
+    g = sub.add_parser("generate", help="write a random instance",
+                       description="ksat: random k-SAT; maxcut: MAX-CUT of G(n, p) as MAX-2-SAT; wpms: random "
+                                   "weighted partial; mis: weighted max independent set on a power-law graph; "
+                                   "setcover: weighted set cover (sets of 2-8 elements); colouring: graph "
+                                   "colouring (exactly one colour hard, conflicts soft)")
+    g.add_argument("kind", choices=["ksat", "maxcut", "wpms", "mis", "setcover", "colouring"])
+    g.add_argument("--vars", type=_positive_int, required=True,
+                   help="variables; nodes for maxcut, mis and colouring; elements (= sets) for setcover")
     g.add_argument("--ratio", type=float, default=4.26, help="clauses per variable (hard ones for wpms)")
     g.add_argument("--k", type=_positive_int, default=3, help="clause length")
     g.add_argument("--edge-prob", type=float, default=0.5, help="edge probability (maxcut)")
     g.add_argument("--soft", type=_positive_int, default=100, help="soft clauses (wpms)")
+    g.add_argument("--colours", type=_positive_int, default=4, help="colours (colouring)")
+    g.add_argument("--degree", type=_positive_float, default=None,
+                   help="mean degree (mis: 6, colouring: 9)")
     g.add_argument("--seed", type=_non_negative_int, default=0)
     g.add_argument("-o", "--output", required=True, help="output file (.cnf/.wcnf, optionally .gz/.bz2/.xz)")
 

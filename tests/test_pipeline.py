@@ -12,7 +12,7 @@ from polystep_sat.methods.polystep_pipeline import SatCostMatrix, run_polystep
 from polystep_sat.optim.polystep import PolyStep
 from polystep_sat.relax.objective import RelaxedObjective
 from polystep_sat.relax.rounding import best_rounding, threshold
-from polystep_sat.verify import evaluate
+from polystep_sat.verify import evaluate, optimum
 
 
 def small_formulas():
@@ -185,3 +185,28 @@ def test_cupy_code_path_with_a_numpy_stand_in(monkeypatch):
     r2 = solve(f, method="polystep", backend="numpy", time_limit=None, seed=0, polish=False, max_steps=60)
     # same algorithm, different random streams (RandomState vs Generator): similar quality
     assert abs(r.n_unsat - r2.n_unsat) <= 0.01 * f.n_clauses
+
+
+def test_engine_choice_follows_the_weights():
+    from polystep_sat.generate import graph_colouring, weighted_mis
+    from polystep_sat.methods.polystep_pipeline import choose_engine
+
+    assert choose_engine(random_ksat(50, 4.0, seed=0)) == "walksat"
+    assert choose_engine(graph_colouring(10, seed=0)) == "walksat"      # unit soft weights, hard clauses
+    assert choose_engine(weighted_mis(50, seed=0)) == "cwls"
+    assert choose_engine(weighted_mis(50, seed=0), "walksat") == "walksat"
+    with pytest.raises(ValueError, match="unknown engine"):
+        choose_engine(weighted_mis(50, seed=0), "tabu")
+
+
+@pytest.mark.parametrize("kicks", [0, 2])
+def test_weighted_pipeline_with_dynamic_weights_reaches_the_optimum(kicks):
+    from polystep_sat.generate import weighted_mis
+
+    f = weighted_mis(120, seed=4)
+    opt, _ = optimum(f, time_limit=20)
+    r = solve(f, method="polystep", time_limit=2.0, seed=1, kicks=kicks)
+    assert r.verified and r.n_hard_unsat == 0 and r.info["engine"] == "cwls"
+    assert r.cost == opt
+    if kicks:
+        assert "kicks_taken" in r.info

@@ -94,19 +94,109 @@ def _pair_change(xp, x, indices, points, g, h):
     return C
 
 
-def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.75, objective: str = "relaxed",
+ENGINES = ("auto", "walksat", "cwls")
+
+
+def choose_engine(formula, engine: str = "auto") -> str:
+    """The local search that polishes PolyStep's rounding.
+
+    "auto": the clause-weighting search ("cwls") when the soft weights differ
+    (weighted MIS and set cover: within 0.1% of NuWLS where WalkSAT was 20-30%
+    behind), WalkSAT when they are all equal (random MAX-3-SAT, and graph
+    colouring with hard exactly-one constraints, where it measured well ahead
+    of both; benchmarks/results/structured.md).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    soft_w = formula.weights[~formula.hard]
+    unequal = soft_w.size > 0 and bool(np.any(soft_w != soft_w[0]))
+    return "cwls" if unequal else "walksat"
+
+
+class _Anneal:
+    """PolyStep steps on the relaxed objective for a time budget, keeping the
+    best threshold rounding seen (by the objective's current weights) and
+    reporting it to ``ctx`` (exact cost) at most every ``report_every`` s."""
+
+    def __init__(self, obj, cm, opt, ctx, max_steps, report_every):
+        self.obj, self.cm, self.opt, self.ctx = obj, cm, opt, ctx
+        self.max_steps = max_steps
+        self.report_every = report_every
+        self.report_gap = report_every
+        self.last_report = -np.inf
+        self.steps = 0
+        self.seconds = 0.0
+
+    def report(self, x):
+        t0 = time.perf_counter()
+        h_unsat, cost = self.obj.exact_cost(x)
+        self.ctx.report(to_numpy(x), h_unsat, cost)
+        # never spend more than ~10% of the time on exact re-evaluations
+        self.report_gap = max(self.report_every, 10 * (time.perf_counter() - t0))
+        self.last_report = time.perf_counter()
+        return h_unsat, cost
+
+    def run(self, budget: float, max_steps=None):
+        """Anneal (schedules from start to end) for ``budget`` seconds or
+        ``max_steps`` steps; return ``(best rounding, its float cost)``."""
+        opt, cm, ctx = self.opt, self.cm, self.ctx
+        max_steps = self.max_steps if max_steps is None else max_steps
+        if opt.velocity is not None:
+            opt.velocity[:] = 0
+        best_x, best_cost, pending = None, float("inf"), False
+        t0 = time.perf_counter()
+        end = t0 + budget
+        steps = 0
+        while True:
+            frac_t = 1.0 if budget <= 0 else (time.perf_counter() - t0) / budget
+            opt.progress = max(frac_t, steps / max(max_steps - 1, 1))
+            prop = opt.ask()
+            C = cm(opt.x, prop.indices, prop.points)
+            # cm also costed the threshold rounding of the state it saw
+            if cm.rounded_cost < best_cost:
+                best_cost = cm.rounded_cost
+                best_x = opt.x > 0.5
+                pending = True
+            if pending and time.perf_counter() - self.last_report >= self.report_gap:
+                self.report(best_x)
+                pending = False
+            if steps >= max_steps or time.perf_counter() >= end or ctx.should_stop():
+                break
+            opt.tell(C)
+            steps += 1
+            if steps % 16 == 0:
+                ctx.tick(min(1.0, ctx.elapsed() / ctx.time_limit) if ctx.time_limit else 0.0,
+                         f"polystep step {self.steps + steps}, best rounded cost {best_cost:g}")
+        self.steps += steps
+        self.seconds += time.perf_counter() - t0
+        return best_x, best_cost
+
+
+def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.75, engine: str = "auto",
+                 kicks: int = 0, kick_share: float = 0.2, objective: str = "relaxed",
                  epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 1.5,
                  final_radius: float | None = 0.5, update_fraction: float = 1.0, momentum: float = 0.0,
                  probes: int = 1, particle_dim: int = 2, max_steps: int | None = None, roundings: int = 4,
                  noise: float = 0.3, init_noise: float = 0.02, report_every: float = 0.3,
                  backend: str | None = None):
-    """PolyStep on the relaxed formula, then rounding and a WalkSAT polish.
+    """PolyStep on the relaxed formula, then rounding and a local-search polish.
 
     Parameters
     ----------
-    polish : run the WalkSAT polish after the PolyStep phase.
+    polish : run the local-search polish after the PolyStep phase.
     polish_share : share of the time limit left to the polish (ignored
         without ``polish``; PolyStep then uses all the time).
+    engine : the polish: "walksat", "cwls" (the clause-weighting search) or
+        "auto" (see :func:`choose_engine`). With "cwls" the relaxed objective
+        takes its clause weights from the search's dynamic weights, so
+        PolyStep sees the landscape the search is fighting.
+    kicks : with "cwls", how many times PolyStep returns during the polish:
+        the polish time is cut into ``kicks + 1`` segments; after each but the
+        last, PolyStep anneals from the search's current assignment under its
+        current weights for ``kick_share`` of a segment, and the search jumps
+        to PolyStep's rounding when that is cheaper under those weights.
     objective : "relaxed" (exact change of the expected falsified weight) or
         "rounded" (make - break of the rounded assignment, relaxed as tie-break).
     epsilon, final_epsilon : softmax temperature schedule (costs are
@@ -128,6 +218,9 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
     if not 0.0 <= polish_share < 1.0:
         raise ValueError(f"polish_share must be in [0, 1), got {polish_share!r}")
+    if int(kicks) < 0 or not 0.0 < kick_share < 1.0:
+        raise ValueError(f"kicks must be >= 0 and kick_share in (0, 1), got {kicks!r}, {kick_share!r}")
+    engine = choose_engine(formula, engine)
     if max_steps is None:
         max_steps = 1000 if ctx.deadline is None else 2**62
     if int(max_steps) < 1:
@@ -137,7 +230,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
     t_start = time.perf_counter()
     n = formula.n_vars
     info = ctx.info
-    info.update(method="polystep", backend=backend, objective=objective)
+    info.update(method="polystep", backend=backend, objective=objective, engine=engine if polish else "none")
 
     with ctx.phase("polystep_setup"):
         obj = RelaxedObjective(formula, backend=backend)
@@ -154,6 +247,13 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
                        polytope="cross", subspace="blocks", update_fraction=update_fraction,
                        momentum=momentum, bounds=(0.0, 1.0), schedule="cosine", n_steps=max_steps,
                        seed=int(rng.integers(0, 2**63)), xp=xp)
+        search = None
+        if polish and engine == "cwls":
+            from .cwls import ClauseWeightingSearch
+
+            search = ClauseWeightingSearch(formula, seed=int(rng.integers(1, 2**63)))
+            obj.set_clause_weights(_normalised(search.clause_weights()))
+    anneal = _Anneal(obj, cm, opt, ctx, max_steps, report_every)
 
     # time budget of the PolyStep phase
     remaining = ctx.remaining()
@@ -161,48 +261,9 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
         phase_budget = max(0.0, remaining * (1.0 - polish_share))
     else:
         phase_budget = remaining
-    phase_end = time.perf_counter() + phase_budget
-
-    best_x, best_cost = None, float("inf")
-    last_report, report_gap, pending = -np.inf, report_every, False
-    steps = 0
-    t_phase = time.perf_counter()
-
-    def report(x):
-        nonlocal last_report, report_gap, pending
-        t0 = time.perf_counter()
-        h_unsat, cost = obj.exact_cost(x)
-        ctx.report(to_numpy(x), h_unsat, cost)
-        dt = time.perf_counter() - t0
-        # never spend more than ~10% of the time on exact re-evaluations
-        report_gap = max(report_every, 10 * dt)
-        last_report = time.perf_counter()
-        pending = False
-        return h_unsat, cost
-
     with ctx.phase("polystep"):
-        while True:
-            now = time.perf_counter()
-            frac_t = 1.0 if phase_budget <= 0 else (now - t_phase) / phase_budget
-            opt.progress = max(frac_t, steps / max(max_steps - 1, 1))
-            prop = opt.ask()
-            C = cm(opt.x, prop.indices, prop.points)
-            # cm also costed the threshold rounding of the state it saw
-            if cm.rounded_cost < best_cost:
-                best_cost = cm.rounded_cost
-                best_x = opt.x > 0.5
-                pending = True
-            if pending and time.perf_counter() - last_report >= report_gap:
-                report(best_x)
-            if steps >= max_steps or time.perf_counter() >= phase_end or ctx.should_stop():
-                break
-            opt.tell(C)
-            steps += 1
-            if steps % 16 == 0:
-                ctx.tick(min(1.0, ctx.elapsed() / ctx.time_limit) if ctx.time_limit else 0.0,
-                         f"polystep step {steps}, best rounded cost {best_cost:g}")
-    info.update(polystep_steps=steps, polystep_seconds=time.perf_counter() - t_phase,
-                polystep_evaluations=int(cm.evaluations),
+        best_x, best_cost = anneal.run(phase_budget)
+    info.update(polystep_evaluations=int(cm.evaluations),
                 polystep_final_epsilon=opt.current_epsilon, polystep_final_radius=opt.current_radius)
 
     with ctx.phase("rounding"):
@@ -210,17 +271,57 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
                                 rng=opt.rng, candidates=[best_x] if best_x is not None else [])
         if cost < best_cost or best_x is None:
             best_x, best_cost = x, cost
-        h_unsat, rcost = report(best_x)
+        h_unsat, rcost = anneal.report(best_x)
     # what PolyStep alone handed to the polish (exact)
     info["polystep_rounded_cost"] = int(rcost)
     info["polystep_rounded_hard_unsat"] = int(h_unsat)
 
     if polish and not ctx.should_stop():
         start = to_numpy(best_x)
-        if init is not None and ctx.best_key is not None and ctx.best_key[0] == 0 and obj.exact_cost(start)[0] > 0:
+        if init is not None and ctx.best_key is not None and ctx.best_key[0] == 0 and h_unsat > 0:
             start = ctx.best_assignment  # keep the hard clauses satisfied
         flips = None if ctx.deadline is not None else max(100_000, 100 * n)
         with ctx.phase("polish"):
-            walksat_polish(formula, start, ctx, flips=flips, noise=noise)
+            if search is None:
+                walksat_polish(formula, start, ctx, flips=flips, noise=noise)
+            else:
+                _weighted_polish(search, start, ctx, anneal, int(kicks), kick_share, flips)
+    info.update(polystep_steps=anneal.steps, polystep_seconds=anneal.seconds)
     info["setup_seconds"] = ctx.timings.get("polystep_setup", 0.0)
     info["total_seconds"] = time.perf_counter() - t_start
+
+
+def _normalised(weights):
+    """Dynamic weights scaled to mean 1 over the clauses that carry any (the
+    softmax sees normalised costs anyway; this keeps the floats tame)."""
+    w = np.asarray(weights, dtype=np.float64)
+    live = w > 0
+    return w / (w[live].mean() if live.any() else 1.0)
+
+
+def _weighted_polish(search, start, ctx, anneal, kicks, kick_share, flips):
+    """The clause-weighting search from ``start`` until the deadline, with
+    ``kicks`` PolyStep interludes under the search's current weights."""
+    obj, opt, xp = anneal.obj, anneal.opt, anneal.obj.xp
+    search.set_assignment(start)
+    if kicks == 0 or ctx.deadline is None:
+        search.run(max_flips=flips, deadline=ctx.deadline, ctx=ctx)
+    else:
+        segment = max(ctx.remaining(), 0.0) / (kicks + 1)
+        taken = 0
+        for i in range(kicks + 1):
+            last = i == kicks
+            search.run(deadline=ctx.deadline if last else time.perf_counter() + segment * (1 - kick_share), ctx=ctx)
+            if last or ctx.should_stop() or search.solved:
+                break
+            current = search.current_assignment()
+            obj.set_clause_weights(_normalised(search.clause_weights()))
+            opt.x = opt._clip(xp.asarray(np.where(current, 0.75, 0.25)))
+            with ctx.phase("polystep"):
+                x, _ = anneal.run(segment * kick_share)
+            if x is not None and obj.discrete_cost(x) < obj.discrete_cost(xp.asarray(current)):
+                search.restart(to_numpy(x))  # weights and the best point are kept
+                taken += 1
+        ctx.info["kicks_taken"] = taken
+    ctx.report(*search.best())
+    ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + search.flips

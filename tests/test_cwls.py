@@ -1,0 +1,151 @@
+"""The clause-weighting local search: its bookkeeping against independent
+evaluation, its contract (anytime, reproducible, deadline), and its answers."""
+
+import numpy as np
+import pytest
+
+from polystep_sat import solve
+from polystep_sat.context import SearchContext
+from polystep_sat.formula import Formula
+from polystep_sat.generate import graph_colouring, random_ksat, random_weighted_partial, weighted_mis
+from polystep_sat.methods.cwls import ClauseWeightingSearch, run_cwls
+from polystep_sat.verify import evaluate, optimum
+
+
+def _scores_by_hand(search):
+    """make - break of flipping each variable, under the search's current weights."""
+    f, a, w = search.formula, search.current_assignment(), search.clause_weights()
+    score = np.zeros(f.n_vars, np.int64)
+    for i, clause in enumerate(f.clauses()):
+        if w[i] == 0:
+            continue
+        true_vars = {abs(lit) - 1 for lit in set(clause) if a[abs(lit) - 1] == (lit > 0)}
+        if not true_vars:
+            for v in {abs(lit) - 1 for lit in clause}:
+                score[v] += int(w[i])
+        elif len(true_vars) == 1:
+            score[true_vars.pop()] -= int(w[i])
+    return score
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bookkeeping_matches_independent_evaluation(seed):
+    f = random_weighted_partial(25, 40, 50, max_weight=9, seed=seed)
+    s = ClauseWeightingSearch(f, seed=seed)
+    s.set_assignment(np.random.default_rng(seed).random(f.n_vars) < 0.5)
+    for _ in range(6):
+        s.run(max_flips=97)
+        ev = evaluate(f, s.current_assignment())
+        assert s.current_key == (ev.n_hard_unsat, ev.cost)
+        np.testing.assert_array_equal(s.score, _scores_by_hand(s))
+        # the improving-variable stack holds exactly the variables with score > 0
+        good = set(s.good[: s.st[11]].tolist())
+        assert good == set(np.flatnonzero(s.score > 0).tolist())
+        a, h, c = s.best()
+        ev = evaluate(f, a)
+        assert (h, c) == (ev.n_hard_unsat, ev.cost)
+
+
+def test_weights_move_only_upwards_from_their_start_and_stay_capped():
+    f = random_weighted_partial(30, 60, 80, seed=3)
+    s = ClauseWeightingSearch(f, seed=1)
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    start = s.clause_weights()
+    s.run(max_flips=5000)
+    w = s.clause_weights()
+    assert (w != start).any()  # the search got stuck and moved weights
+    soft = ~f.hard & (start > 0)
+    assert np.all(w[soft] <= start[soft] + s.settings["soft_margin"])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reaches_the_rc2_optimum_on_small_weighted_partial_instances(seed):
+    f = random_weighted_partial(30, 40, 60, seed=seed)
+    opt, _ = optimum(f, time_limit=20)
+    r = solve(f, method="cwls", time_limit=None, max_flips=20_000, seed=seed)
+    assert r.verified and r.n_hard_unsat == 0
+    assert r.cost == opt
+
+
+def test_weighted_mis_matches_rc2():
+    f = weighted_mis(150, seed=2)
+    opt, _ = optimum(f, time_limit=20)
+    r = solve(f, method="cwls", time_limit=None, max_flips=200_000, seed=0)
+    assert r.verified and r.cost == opt
+
+
+def test_unweighted_maxsat_and_unit_weight_partial():
+    f = random_ksat(60, 6.0, seed=4)
+    r = solve(f, method="cwls", time_limit=None, max_flips=50_000, seed=0)
+    assert r.verified and r.info["settings"] == "unweighted"
+    assert r.cost == evaluate(f, r.assignment).cost
+    g = graph_colouring(20, 3, 3.0, seed=1)
+    r = solve(g, method="cwls", time_limit=None, max_flips=50_000, seed=0)
+    assert r.verified and r.n_hard_unsat == 0 and r.info["settings"] == "unweighted+hard"
+
+
+@pytest.mark.parametrize("big", [2**62, 2**63 - 1])
+def test_huge_weights_are_exact(big):
+    clauses = [[1, 2], [-1], [-2], [1, -2, 3], [-3], [2, 3], []]
+    weights = np.array([big, big, 5, big - 1, 1, 3, 7], dtype=np.int64)
+    hard = np.array([False, False, False, True, False, False, False])
+    f = Formula.from_clauses(clauses, 3, weights, hard, weighted=True)
+    r = solve(f, method="cwls", time_limit=None, max_flips=2000, seed=0)
+    assert r.verified
+    opt, _ = optimum(f, time_limit=10)
+    assert r.cost == opt == evaluate(f, r.assignment).cost
+
+
+def test_empty_tautological_and_duplicate_clauses():
+    clauses = [[1, -1], [2, 2, -3], [], [3], [-2, 3, 3]]
+    f = Formula.from_clauses(clauses, 3, np.array([4, 2, 9, 1, 5]), weighted=True)
+    r = solve(f, method="cwls", time_limit=None, max_flips=1000, seed=0)
+    assert r.verified and r.cost == 9  # only the empty clause stays falsified
+
+
+def test_reproducible_whatever_the_chunking():
+    f = random_weighted_partial(200, 300, 400, seed=7)
+
+    def run(chunks):
+        s = ClauseWeightingSearch(f, seed=11)
+        s.set_assignment(np.zeros(f.n_vars, bool))
+        for n in chunks:
+            s.run(max_flips=n)
+        return s.best_assignment(), s.best_key
+
+    a1, k1 = run([30_000])
+    a2, k2 = run([7_000, 11_000, 12_000])
+    np.testing.assert_array_equal(a1, a2)
+    assert k1 == k2
+    s = ClauseWeightingSearch(f, seed=12)
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    s.run(max_flips=30_000)
+    assert not np.array_equal(s.best_assignment(), a1)  # another seed, another walk
+
+
+def test_respects_the_deadline_and_reports_anytime():
+    f = weighted_mis(3000, seed=1)
+    ctx = SearchContext(f.n_vars, time_limit=0.5, seed=0)
+    run_cwls(f, ctx)
+    assert ctx.elapsed() < 0.5 + 0.3
+    assert ctx.best_assignment is not None and len(ctx.trace) >= 1
+    ev = evaluate(f, ctx.best_assignment)
+    assert ctx.best_key == (ev.n_hard_unsat, ev.cost)
+
+
+def test_restart_keeps_weights_and_the_best():
+    f = random_weighted_partial(40, 60, 80, seed=9)
+    s = ClauseWeightingSearch(f, seed=2)
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    s.run(max_flips=3000)
+    w, key = s.clause_weights(), s.best_key
+    s.restart(np.ones(f.n_vars, bool))
+    np.testing.assert_array_equal(s.clause_weights(), w)
+    assert s.best_key <= key
+    ev = evaluate(f, s.current_assignment())
+    assert s.current_key == (ev.n_hard_unsat, ev.cost)
+
+
+def test_unknown_parameter_is_refused():
+    with pytest.raises(ValueError, match="unknown cwls parameters"):
+        ClauseWeightingSearch(random_ksat(10, 4.0, seed=0), bogus=1)
