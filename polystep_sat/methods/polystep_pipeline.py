@@ -174,8 +174,14 @@ class _Anneal:
         return best_x, best_cost
 
 
-def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.75, engine: str = "auto",
-                 kicks: int = 0, kick_share: float = 0.2, objective: str = "relaxed",
+# Per polish engine, measured defaults (README, "Structured weighted partial MaxSAT"):
+# WalkSAT after a long anneal on random 3-SAT; the clause-weighting search after
+# a short one, with PolyStep returning three times under the search's weights.
+ENGINE_DEFAULTS = {"walksat": dict(polish_share=0.75, kicks=0), "cwls": dict(polish_share=0.9, kicks=3)}
+
+
+def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | None = None, engine: str = "auto",
+                 kicks: int | None = None, kick_share: float = 0.1, objective: str = "relaxed",
                  epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 1.5,
                  final_radius: float | None = 0.5, update_fraction: float = 1.0, momentum: float = 0.0,
                  probes: int = 1, particle_dim: int = 2, max_steps: int | None = None, roundings: int = 4,
@@ -187,7 +193,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
     ----------
     polish : run the local-search polish after the PolyStep phase.
     polish_share : share of the time limit left to the polish (ignored
-        without ``polish``; PolyStep then uses all the time).
+        without ``polish``; PolyStep then uses all the time). Default: 0.75
+        with WalkSAT, 0.9 with cwls.
     engine : the polish: "walksat", "cwls" (the clause-weighting search) or
         "auto" (see :func:`choose_engine`). With "cwls" the relaxed objective
         takes its clause weights from the search's dynamic weights, so
@@ -197,6 +204,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
         last, PolyStep anneals from the search's current assignment under its
         current weights for ``kick_share`` of a segment, and the search jumps
         to PolyStep's rounding when that is cheaper under those weights.
+        Default: 3 with cwls (0 with WalkSAT, which has no weights to share).
     objective : "relaxed" (exact change of the expected falsified weight) or
         "rounded" (make - break of the rounded assignment, relaxed as tie-break).
     epsilon, final_epsilon : softmax temperature schedule (costs are
@@ -216,11 +224,13 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float = 0.7
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
+    engine = choose_engine(formula, engine)
+    polish_share = ENGINE_DEFAULTS[engine]["polish_share"] if polish_share is None else polish_share
+    kicks = ENGINE_DEFAULTS[engine]["kicks"] if kicks is None else kicks
     if not 0.0 <= polish_share < 1.0:
         raise ValueError(f"polish_share must be in [0, 1), got {polish_share!r}")
     if int(kicks) < 0 or not 0.0 < kick_share < 1.0:
         raise ValueError(f"kicks must be >= 0 and kick_share in (0, 1), got {kicks!r}, {kick_share!r}")
-    engine = choose_engine(formula, engine)
     if max_steps is None:
         max_steps = 1000 if ctx.deadline is None else 2**62
     if int(max_steps) < 1:
