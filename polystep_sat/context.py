@@ -12,6 +12,7 @@ candidate (cheap: it only copies when the candidate is better), check
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 
@@ -33,6 +34,10 @@ class SearchContext:
         self.progress = progress            # callable(fraction_done, message) or None
         self.best_assignment = None
         self.best_key = None                # (hard_unsat, cost): lexicographic
+        self.best_source = None             # who found the best: "search" or "exact"
+        self.proven_cost = None             # the optimum, once a complete solver proved it
+        self._halt = False                  # set by request_stop()
+        self._lock = threading.Lock()       # report() may come from a watcher thread too
         self.trace = []                     # (seconds, hard_unsat, cost)
         self.timings = {}
         self.info = {}
@@ -45,7 +50,7 @@ class SearchContext:
         return float("inf") if self.deadline is None else self.deadline - time.perf_counter()
 
     def should_stop(self) -> bool:
-        if self.stop_event is not None and self.stop_event.is_set():
+        if self._halt or self.stop_event is not None and self.stop_event.is_set():
             return True
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
@@ -61,7 +66,17 @@ class SearchContext:
     def is_better(self, hard_unsat: int, cost: int) -> bool:
         return self.best_key is None or (int(hard_unsat), int(cost)) < self.best_key
 
-    def report(self, assignment, hard_unsat: int, cost: int) -> bool:
+    def request_stop(self) -> None:
+        """End the search from inside (the caller's ``stop_event`` stays untouched)."""
+        self._halt = True
+
+    def prove_optimum(self, cost: int) -> None:
+        """A complete solver proved that no assignment costs less than ``cost``:
+        the search has nothing left to find."""
+        self.proven_cost = int(cost)
+        self.request_stop()
+
+    def report(self, assignment, hard_unsat: int, cost: int, source: str = "search") -> bool:
         """Offer a candidate; keep it (a copy, on the host) if it is the best so far.
 
         ``cost`` and ``hard_unsat`` are the method's own claims; ``solve``
@@ -74,11 +89,15 @@ class SearchContext:
         a = assignment
         if hasattr(a, "get") and not isinstance(a, np.ndarray):  # CuPy array
             a = a.get()
-        self.best_assignment = np.array(a, dtype=bool, copy=True)
-        self.best_key = key
-        self.trace.append((self.elapsed(), key[0], key[1]))
-        if self.on_improve is not None:
-            self.on_improve(self.best_assignment, key[1], key[0])
+        with self._lock:
+            if self.best_key is not None and key >= self.best_key:
+                return False
+            self.best_assignment = np.array(a, dtype=bool, copy=True)
+            self.best_key = key
+            self.best_source = source
+            self.trace.append((self.elapsed(), key[0], key[1]))
+            if self.on_improve is not None:
+                self.on_improve(self.best_assignment, key[1], key[0])
         return True
 
     def tick(self, fraction: float, message: str = "") -> None:

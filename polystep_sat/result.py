@@ -31,6 +31,9 @@ class Result:
     timings : seconds per phase (parse, search, round, polish, verify, ...).
     trace : list of ``(seconds, cost)`` each time the best improved.
     optimum : the exact optimum when it was computed (small instances), else None.
+    lower_bound : a proven lower bound on the cost (the optimum, when the
+        exact side proved it), else None; ``gap`` is cost minus it.
+    found_by : "search" or "exact": which side found the returned assignment.
     """
 
     assignment: np.ndarray | None
@@ -48,6 +51,8 @@ class Result:
     trace: list = field(default_factory=list)
     optimum: int | None = None
     info: dict = field(default_factory=dict)
+    lower_bound: int | None = None
+    found_by: str | None = None
 
     @property
     def model(self):
@@ -67,10 +72,11 @@ class Result:
 
     @property
     def gap(self):
-        """cost - optimum when the optimum is known."""
-        if self.optimum is None or self.cost is None:
+        """cost - optimum when the optimum is known, else cost - the proven lower bound."""
+        known = self.optimum if self.optimum is not None else self.lower_bound
+        if known is None or self.cost is None:
             return None
-        return self.cost - self.optimum
+        return self.cost - known
 
     def to_dict(self, with_assignment: bool = False) -> dict:
         d = {
@@ -78,7 +84,8 @@ class Result:
             "n_unsat": self.n_unsat, "n_hard_unsat": self.n_hard_unsat,
             "verified": self.verified, "satisfied_fraction": self.satisfied_fraction,
             "n_vars": self.n_vars, "n_clauses": self.n_clauses, "seed": self.seed,
-            "optimum": self.optimum, "timings": self.timings,
+            "optimum": self.optimum, "lower_bound": self.lower_bound, "gap": self.gap,
+            "found_by": self.found_by, "timings": self.timings,
             "trace": [[round(t, 6), c] for t, c in self.trace], "info": self.info,
         }
         if with_assignment:

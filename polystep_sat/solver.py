@@ -34,8 +34,10 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     ----------
     cnf : a path to a DIMACS CNF/WCNF file (optionally .gz/.bz2/.xz), a
         :class:`Formula`, a list of clauses, or a PySAT ``CNF``/``WCNF``.
-    method : "polystep" (default), "walksat", "openai-es", "cma-es", "random"
-        or "exact" (PySAT's RC2; small instances only).
+    method : "auto" (default: the PolyStep pipeline, with PySAT's RC2 beside
+        it on small instances, so that optima are proven when within reach),
+        "polystep" (the pipeline alone), "walksat", "cwls", "openai-es",
+        "cma-es", "random" or "exact" (RC2 alone; small instances only).
     time_limit : seconds of search (None: until the method stops by itself).
     seed : makes the run reproducible on the CPU backend.
     backend : "numpy" or "cupy".
@@ -104,15 +106,19 @@ def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum) 
     ok, ev = verify(formula, a, claimed_cost=ctx.best_key[1])
     ok = ok and ev.n_hard_unsat == ctx.best_key[0]
     timings["verify"] = time.perf_counter() - t
+    lower_bound = ctx.proven_cost
     if ev.n_hard_unsat > 0:
         status = UNKNOWN
-    elif ev.cost == 0 or proven:
+    elif ev.cost == 0 or proven or (lower_bound is not None and ev.cost <= lower_bound):
         status = OPTIMUM
     else:
         status = SATISFIABLE
     n_soft = formula.n_soft
     frac = 1.0 if n_soft == 0 else 1.0 - ev.n_unsat / n_soft
-    res = Result(a, ev.cost, ev.n_unsat, ev.n_hard_unsat, status, ok, satisfied_fraction=frac, **common)
+    if status == OPTIMUM and lower_bound is None:
+        lower_bound = ev.cost
+    res = Result(a, ev.cost, ev.n_unsat, ev.n_hard_unsat, status, ok, satisfied_fraction=frac,
+                 lower_bound=lower_bound, found_by=ctx.best_source, **common)
     if compute_optimum:
         t = time.perf_counter()
         res.optimum, _ = exact_optimum(formula)

@@ -199,6 +199,8 @@ def test_polarity_assignment_follows_the_majority_sign():
 BUDGETS = {  # work budgets instead of time limits, so runs are comparable bit for bit
     "polystep": dict(max_steps=20),
     "walksat": dict(max_flips=3_000),
+    "cwls": dict(max_flips=3_000),
+    "auto": dict(max_steps=20, exact=False),  # with the exact side on, who finishes first is timing
     "openai-es": dict(max_generations=4),
     "cma-es": dict(max_generations=4),
     "random": dict(max_samples=20),

@@ -13,6 +13,8 @@ from polystep_sat.result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE
 BUDGETS = {  # work budgets: the runs are short and reproducible
     "polystep": dict(max_steps=10),
     "walksat": dict(max_flips=500),
+    "cwls": dict(max_flips=500),
+    "auto": dict(max_steps=10),  # the exact side races the search: its optimum must check out too
     "openai-es": dict(max_generations=3),
     "cma-es": dict(max_generations=3),
     "random": dict(max_samples=5),

@@ -3,7 +3,8 @@
 Adding a method is adding a file here and a line to ``METHODS``. Modules are
 imported lazily, so the core import stays light:
 
-* ``polystep_pipeline``  PolyStep on the relaxed formula, rounding, local-search polish (default);
+* ``auto``               the default: the PolyStep pipeline, with RC2 beside it on small instances;
+* ``polystep_pipeline``  PolyStep on the relaxed formula, rounding, local-search polish;
 * ``walksat``            WalkSAT, a numba flip loop (the pipeline's polish on plain MAX-SAT);
 * ``cwls``               a clause-weighting local search (dynamic clause weights, as in
                          SATLike/NuWLS; the pipeline's polish on weighted and partial MaxSAT);
@@ -25,6 +26,7 @@ import importlib
 
 # name -> (module, function, complete?)
 METHODS = {
+    "auto": ("polystep_sat.methods.auto", "run_auto", False),
     "polystep": ("polystep_sat.methods.polystep_pipeline", "run_polystep", False),
     "walksat": ("polystep_sat.methods.walksat", "run_walksat", False),
     "cwls": ("polystep_sat.methods.cwls", "run_cwls", False),
@@ -34,7 +36,7 @@ METHODS = {
     "exact": ("polystep_sat.methods.exact", "run_exact", True),
 }
 
-DEFAULT_METHOD = "polystep"
+DEFAULT_METHOD = "auto"
 
 
 def get_method(name: str):
