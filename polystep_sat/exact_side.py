@@ -7,8 +7,10 @@ the search here. The child:
 
 * is started only when it has a chance (:func:`worth_starting`, a size rule
   measured on the generated families: ``benchmarks/bench_exact_side.py``);
-* is a fresh ``spawn`` process (the parent may have threads and numba state a
-  fork would copy), ignores SIGINT (the parent decides), dies with its parent
+* is a fresh interpreter (``python -m polystep_sat.exact_side``, not a fork:
+  the parent may have threads and numba state; not multiprocessing's spawn,
+  which re-runs the caller's script) in a session of its own, so a Ctrl-C
+  reaches only the parent; it ignores SIGINT, dies with its parent
   (``PR_SET_PDEATHSIG``), and is capped in address space;
 * sends back RC2's cost and model once, when RC2 finishes.
 
@@ -20,8 +22,9 @@ called when the search ends, at the time limit, and on SIGTERM/SIGINT.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -39,8 +42,10 @@ def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
     return 0 < formula.n_literals <= max_literals and formula.n_vars > 0
 
 
-def _child(conn, n_vars, indptr, literals, weights, hard, time_limit, memory_cap):
-    """Run RC2 and send ``(cost, packed assignment)``, or ``None`` if it did not finish."""
+def _child_main(argv) -> int:
+    """``python -m polystep_sat.exact_side SECONDS MEMORY_CAP``: read the formula
+    (``np.savez`` on stdin), run RC2, write ``COST HEXBITS`` or ``none`` on stdout."""
+    import io
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -50,53 +55,68 @@ def _child(conn, n_vars, indptr, literals, weights, hard, time_limit, memory_cap
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    time_limit, memory_cap = float(argv[0]), int(argv[1])
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
     except (ImportError, ValueError, OSError):
         pass
-    answer = None
+    answer = "none"
     try:
         from .formula import Formula
         from .verify import optimum
 
-        f = Formula(n_vars, indptr, literals, weights, hard, weighted=True)
+        data = np.load(io.BytesIO(sys.stdin.buffer.read()))
+        f = Formula(int(data["n_vars"]), data["indptr"], data["literals"], data["weights"], data["hard"],
+                    weighted=True)
         cost, a = optimum(f, time_limit=time_limit)
         if cost is not None:
-            answer = (int(cost), np.packbits(a))
+            answer = f"{int(cost)} {np.packbits(a).tobytes().hex()}"
     except MemoryError:
-        answer = None
-    try:
-        conn.send(answer)
-    except (BrokenPipeError, OSError):
         pass
+    sys.stdout.write(answer + "\n")
+    sys.stdout.flush()
+    return 0
 
 
 class ExactSide:
-    """RC2 on ``formula`` in a child process, for at most ``time_limit`` seconds."""
+    """RC2 on ``formula`` in a child process, for at most ``time_limit`` seconds.
+
+    The child is ``python -m polystep_sat.exact_side`` in a session of its
+    own: it never re-runs the caller's script (as multiprocessing's spawn
+    would) and a Ctrl-C in the terminal reaches only the parent.
+    """
 
     def __init__(self, formula, time_limit: float, memory_cap: int = MEMORY_CAP):
+        import io
+
         self.formula = formula
-        ctx = mp.get_context("spawn")
-        self._conn, child_conn = ctx.Pipe(duplex=False)
+        self._proc = subprocess.Popen([sys.executable, "-m", "polystep_sat.exact_side", f"{float(time_limit)!r}",
+                                       str(int(memory_cap))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        buf = io.BytesIO()
         f = formula
-        self._proc = ctx.Process(target=_child, daemon=True, args=(
-            child_conn, f.n_vars, f.indptr, f.literals, f.weights, f.hard, float(time_limit), int(memory_cap)))
-        self._proc.start()
-        child_conn.close()
+        np.savez(buf, n_vars=f.n_vars, indptr=f.indptr, literals=f.literals, weights=f.weights, hard=f.hard)
+        try:
+            self._proc.stdin.write(buf.getvalue())
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
         self._answer = None
         self._done = False
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for the child's answer; True once it has come (or the child is gone)."""
-        if not self._done and self._conn.poll(timeout):
-            try:
-                self._answer = self._conn.recv()
-            except (EOFError, OSError):
-                self._answer = None
-            self._done = True
-        elif not self._done and not self._proc.is_alive() and not self._conn.poll(0):
+        import select
+
+        if self._done:
+            return True
+        ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+        if ready:
+            line = self._proc.stdout.readline().decode(errors="replace").split()
+            if len(line) == 2:
+                self._answer = (int(line[0]), np.frombuffer(bytes.fromhex(line[1]), dtype=np.uint8))
             self._done = True
         return self._done
 
@@ -115,17 +135,17 @@ class ExactSide:
 
     def stop(self) -> None:
         """End the child now (it holds nothing worth a clean exit)."""
-        if self._proc.is_alive():
+        if self._proc.poll() is None:
             self._proc.kill()
-        self._proc.join(timeout=5)
-        self._conn.close()
+        self._proc.wait(timeout=5)
+        self._proc.stdout.close()
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid
 
     def alive(self) -> bool:
-        return self._proc.is_alive()
+        return self._proc.poll() is None
 
 
 def available() -> bool:
@@ -134,3 +154,7 @@ def available() -> bool:
     except ImportError:
         return False
     return os.name == "posix"
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

@@ -113,3 +113,18 @@ def test_sigterm_leaves_no_child_behind(tmp_path):
     assert p.returncode in (10, 30) and "s " in out
     gone, alive = psutil.wait_procs(kids, timeout=10)
     assert not alive
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path):
+    # the child must not re-run the caller's script (multiprocessing's spawn would)
+    script = tmp_path / "user_script.py"
+    marker = tmp_path / "runs.txt"
+    script.write_text(
+        "from polystep_sat import solve\n"
+        f"open({str(marker)!r}, 'a').write('run\\n')\n"
+        "r = solve('instances/maxcut-gnp30.cnf', time_limit=20)\n"
+        "print(r.status, r.cost, r.found_by)\n")
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[:3] == ["OPTIMUM", "FOUND", "42"]
+    assert marker.read_text() == "run\n"
