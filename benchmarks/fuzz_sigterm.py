@@ -33,7 +33,7 @@ from polystep_sat.formula import Formula
 from polystep_sat.verify import hard_clauses_satisfiable, optimum
 
 RESULTS = Path(__file__).resolve().parent / "results"
-METHODS = ["polystep", "walksat", "openai-es", "cma-es", "random"]
+METHODS = ["auto", "polystep", "cwls", "walksat", "openai-es", "cma-es", "random"]
 
 
 def random_formula(rng) -> tuple[Formula, str]:
