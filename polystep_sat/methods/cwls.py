@@ -48,13 +48,13 @@ import numpy as np
 from numba import njit
 
 from ..formula import exact_weight_sum
-from ..verify import evaluate
+from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
+                           LocalSearch)
 from .walksat import _structure
 
-# Slots of the int64 state vector the kernel reads and writes.
-(_NH, _NS, _COST, _BNH, _BCOST, _LOGLEN, _BESTLEN, _DIVERGED, _IMPROVED, _FLIPS, _STEP, _NGOOD,
- _FEASIBLE) = range(13)
-_NSTATE = 13
+# Slots of the int64 state vector after the ones every local search shares.
+_STEP, _NGOOD, _FEASIBLE = range(N_COMMON, N_COMMON + 3)
+_NSTATE = N_COMMON + 3
 # Slots of the int64 parameter vector.
 _HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD = range(8)
 
@@ -158,18 +158,18 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, sv, score, good, gpos, hl, fl, 
     ng = 0
     for v in range(a.size):
         ng = _restack(v, score, good, gpos, ng)
-    st[_NH] = nh
-    st[_NS] = ns
-    st[_COST] = cost
+    st[NH] = nh
+    st[NS] = ns
+    st[COST] = cost
     st[_NGOOD] = ng
 
 
 @njit(inline="always")
 def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
     """Flip ``v`` and bring every count, score, list and the cost up to date."""
-    nh = st[_NH]
-    ns = st[_NS]
-    cost = st[_COST]
+    nh = st[NH]
+    ns = st[NS]
+    cost = st[COST]
     ng = st[_NGOOD]
     before = score[v]
     new = 1 - np.int64(a[v])
@@ -218,9 +218,9 @@ def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, 
                 cost += ow[d]
     score[v] = -before                # flipping back undoes exactly this flip
     ng = _restack(v, score, good, gpos, ng)
-    st[_NH] = nh
-    st[_NS] = ns
-    st[_COST] = cost
+    st[NH] = nh
+    st[NS] = ns
+    st[COST] = cost
     st[_NGOOD] = ng
 
 
@@ -244,8 +244,8 @@ def _add_weight(c, inc, cptr, clits, w, nt, sv, score, good, gpos, ng):
 def _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng):
     """No variable improves: raise the falsified clauses' weights, or now and then smooth."""
     ng = st[_NGOOD]
-    nh = st[_NH]
-    ns = st[_NS]
+    nh = st[NH]
+    ns = st[NS]
     h_inc = prm[_HINC]
     s_inc = prm[_SINC]
     ma = cptr.size - 1
@@ -258,7 +258,7 @@ def _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos,
             for i in range(nh):
                 ng = _add_weight(hl[i], h_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
         # soft weights move only while the current cost is no better than the best feasible one
-        if st[_BNH] > 0 or st[_COST] >= st[_BCOST]:
+        if st[BNH] > 0 or st[COST] >= st[BCOST]:
             if _rand32(rng) < np.uint64(prm[_SSMOOTH]):
                 for c in range(ma):
                     if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
@@ -298,7 +298,7 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
     cap_log = log.size
     done = 0
     while done < max_flips:
-        if st[_NH] + st[_NS] == 0:
+        if st[NH] + st[NS] == 0:
             break
         # ---- choose a variable
         ng = st[_NGOOD]
@@ -319,10 +319,10 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                         v = u
         else:
             _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng)
-            if st[_NH] > 0:
-                c = hl[_below(rng, st[_NH])]
+            if st[NH] > 0:
+                c = hl[_below(rng, st[NH])]
             else:
-                c = fl[_below(rng, st[_NS])]
+                c = fl[_below(rng, st[NS])]
             lo = cptr[c]
             k = cptr[c + 1] - lo
             if _rand32(rng) < np.uint64(prm[_RW]):
@@ -338,52 +338,39 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
         st[_STEP] += 1
         stamp[v] = st[_STEP]
         done += 1
-        nh = st[_NH]
-        cost = st[_COST]
+        nh = st[NH]
+        cost = st[COST]
         if nh == 0:
             st[_FEASIBLE] = 1
         # ---- log the flip; remember where the best point is
-        if st[_DIVERGED] == 0:
-            if st[_LOGLEN] == cap_log:
+        if st[DIVERGED] == 0:
+            if st[LOGLEN] == cap_log:
                 # replay the prefix up to the best point onto the snapshot
-                best_len = st[_BESTLEN]
+                best_len = st[BESTLEN]
                 for i in range(best_len):
                     snap[log[i]] ^= 1
-                rest = st[_LOGLEN] - best_len
+                rest = st[LOGLEN] - best_len
                 for i in range(rest):
                     log[i] = log[best_len + i]
-                st[_LOGLEN] = rest
-                st[_BESTLEN] = 0
+                st[LOGLEN] = rest
+                st[BESTLEN] = 0
                 if rest == cap_log:   # no new best for a whole log: stop logging
-                    st[_DIVERGED] = 1
-                    st[_LOGLEN] = 0
-            if st[_DIVERGED] == 0:
-                log[st[_LOGLEN]] = v
-                st[_LOGLEN] += 1
-        if nh < st[_BNH] or (nh == st[_BNH] and cost < st[_BCOST]):
-            st[_BNH] = nh
-            st[_BCOST] = cost
-            st[_IMPROVED] = 1
-            if st[_DIVERGED] == 1:
+                    st[DIVERGED] = 1
+                    st[LOGLEN] = 0
+            if st[DIVERGED] == 0:
+                log[st[LOGLEN]] = v
+                st[LOGLEN] += 1
+        if nh < st[BNH] or (nh == st[BNH] and cost < st[BCOST]):
+            st[BNH] = nh
+            st[BCOST] = cost
+            st[IMPROVED] = 1
+            if st[DIVERGED] == 1:
                 snap[:] = a
-                st[_DIVERGED] = 0
-                st[_LOGLEN] = 0
-            st[_BESTLEN] = st[_LOGLEN]
-    st[_FLIPS] += done
+                st[DIVERGED] = 0
+                st[LOGLEN] = 0
+            st[BESTLEN] = st[LOGLEN]
+    st[FLIPS] += done
     return done
-
-
-@njit(cache=True)
-def _sync_best(snap, log, st):
-    """Bring the snapshot up to the best point: replay the logged prefix."""
-    best_len = st[_BESTLEN]
-    for i in range(best_len):
-        snap[log[i]] ^= 1
-    rest = st[_LOGLEN] - best_len
-    for i in range(rest):
-        log[i] = log[best_len + i]
-    st[_LOGLEN] = rest
-    st[_BESTLEN] = 0
 
 
 # ------------------------------------------------------------------ the search
@@ -392,7 +379,7 @@ def _kind(formula, active_hard, soft_w) -> str:
     return ("weighted" if weighted else "unweighted") + ("+hard" if active_hard.any() else "")
 
 
-class ClauseWeightingSearch:
+class ClauseWeightingSearch(LocalSearch):
     """A clause-weighting local search on one formula, with state that persists between calls.
 
     Parameters
@@ -408,12 +395,9 @@ class ClauseWeightingSearch:
     ``clause_weights()`` the current dynamic weights.
     """
 
-    LOG_MIN = 1 << 16
-
     def __init__(self, formula, seed: int | None = None, **params):
-        s = _structure(formula)
-        self.formula = formula
-        self.s = s
+        self.s = s = _structure(formula)
+        self.cost_unit = 1
         ha = s.active_hard
         w_orig = formula.weights[s.active_idx]
         soft_w = w_orig[~ha]
@@ -459,12 +443,8 @@ class ClauseWeightingSearch:
         self.prm = np.array([int(settings["bms"]), int(settings["h_inc"]), int(settings["s_inc"]),
                              to32(settings["rdprob"]), to32(settings["rwprob"]), to32(settings["hard_smooth"]),
                              to32(settings["soft_smooth"]), int(bool(ha.any()))], dtype=np.int64)
-        if seed is None:
-            seed = int(np.random.default_rng().integers(1, 2**63))
-        self.rng = np.array([(int(seed) * 0x9E3779B97F4A7C15 + 1) % 2**64 or 1], dtype=np.uint64)
-        self._gen = np.random.default_rng(int(seed))
+        self._allocate(formula, seed, _NSTATE)
         self.w = start.copy()
-        self.a = np.zeros(n, np.uint8)
         self.nt = np.zeros(ma, np.int32)
         self.sv = np.zeros(ma, np.int32)
         self.score = np.zeros(n, np.int64)
@@ -475,88 +455,24 @@ class ClauseWeightingSearch:
         self.hl = np.empty(n_hard, np.int32)
         self.fl = np.empty(ma - n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
-        self.snap = np.zeros(n, np.uint8)
-        self.log = np.empty(max(n, self.LOG_MIN), np.int32)
-        self.st = np.zeros(_NSTATE, np.int64)
-        self.flips = 0
-        self.restarts = 0
 
-    # ---------------------------------------------------------- state
-    def _load(self, assignment):
-        a = np.asarray(assignment)
-        if a.shape != (self.s.n_vars,):
-            raise ValueError(f"assignment has shape {a.shape}, expected ({self.s.n_vars},)")
-        np.not_equal(a, 0, out=self.a.view(bool))
+    def _kernel_init(self):
         s = self.s
         _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.sv, self.score, self.good,
                     self.gpos, self.hl, self.fl, self.pos, self.st)
 
+    def _kernel_chunk(self, max_flips):
+        s = self.s
+        return _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
+                             self.cap, self.floor, self.nt, self.sv, self.score, self.good, self.gpos, self.stamp,
+                             self.hl, self.fl, self.pos, self.snap, self.log, self.st, self.prm, self.rng)
+
     def set_assignment(self, assignment):
         """Start from ``assignment`` (bool / 0-1 array) with the starting
-        weights; forget the previous best."""
+        weights; forget the previous best. (``restart`` keeps the weights.)"""
         self.w[:] = self.start_weights
-        self._load(assignment)
-        st = self.st
-        st[_BNH] = st[_NH]
-        st[_BCOST] = st[_COST]
-        st[_LOGLEN] = st[_BESTLEN] = st[_DIVERGED] = 0
-        st[_IMPROVED] = 1
-        st[_FEASIBLE] = int(st[_NH] == 0)
-        self.snap[:] = self.a
-
-    def restart(self, assignment=None):
-        """Jump to ``assignment`` (default: uniformly random), keeping the
-        current weights and the best point so far."""
-        _sync_best(self.snap, self.log, self.st)
-        if assignment is None:
-            assignment = self._gen.random(self.s.n_vars) < 0.5
-        self._load(assignment)
-        st = self.st
-        st[_LOGLEN] = st[_BESTLEN] = 0
-        st[_DIVERGED] = 1
-        self.restarts += 1
-        if (st[_NH], st[_COST]) < (st[_BNH], st[_BCOST]):
-            st[_BNH], st[_BCOST] = st[_NH], st[_COST]
-            st[_IMPROVED] = 1
-            self.snap[:] = self.a
-            st[_DIVERGED] = 0
-
-    # ---------------------------------------------------------- results
-    def _key(self, nh, cost):
-        return self.s.const_hard + int(nh), self.s.const_cost + int(cost)
-
-    @property
-    def current_key(self):
-        """(hard clauses falsified, cost) of the current assignment (cost exact if ``exact``)."""
-        return self._key(self.st[_NH], self.st[_COST])
-
-    @property
-    def best_key(self):
-        """(hard clauses falsified, cost) of the best point (cost exact if ``exact``)."""
-        return self._key(self.st[_BNH], self.st[_BCOST])
-
-    @property
-    def solved(self) -> bool:
-        """Every clause that can be satisfied is: nothing left to improve."""
-        return self.st[_BNH] == 0 and self.st[_BCOST] == 0
-
-    def current_assignment(self) -> np.ndarray:
-        return self.a.astype(bool)
-
-    def best_assignment(self) -> np.ndarray:
-        """A bool copy of the best assignment seen since ``set_assignment``."""
-        _sync_best(self.snap, self.log, self.st)
-        return self.snap.astype(bool)
-
-    def best(self):
-        """``(assignment, hard_unsat, cost)`` of the best point, cost exact."""
-        a = self.best_assignment()
-        if self.exact:
-            h, c = self.best_key
-        else:
-            ev = evaluate(self.formula, a)
-            h, c = ev.n_hard_unsat, ev.cost
-        return a, h, c
+        super().set_assignment(assignment)
+        self.st[_FEASIBLE] = int(self.st[NH] == 0)
 
     def clause_weights(self) -> np.ndarray:
         """The current dynamic weight of each clause of the formula (float64;
@@ -564,52 +480,6 @@ class ClauseWeightingSearch:
         out = np.zeros(self.formula.n_clauses, np.float64)
         out[self.s.active_idx] = self.w
         return out
-
-    # ---------------------------------------------------------- search
-    def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
-            chunk_seconds: float = 0.05):
-        """Search until ``max_flips`` flips, the ``deadline`` (perf_counter time),
-        ``ctx.should_stop()`` or a point with nothing left to satisfy.
-
-        Reports to ``ctx`` (when given) the best point after an improvement, at
-        most every ``report_every`` seconds, and once more at the end.
-        Returns the number of flips done.
-        """
-        s = self.s
-        done = 0
-        chunk = 10_000
-        last_report = -np.inf
-        pending = False
-        while not self.solved and self.s.n_active:
-            n = chunk if max_flips is None else min(chunk, max_flips - done)
-            if n <= 0 or (deadline is not None and time.perf_counter() >= deadline):
-                break
-            t0 = time.perf_counter()
-            k = _search_chunk(n, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow, self.cap,
-                              self.floor, self.nt, self.sv, self.score, self.good, self.gpos, self.stamp, self.hl,
-                              self.fl, self.pos, self.snap, self.log, self.st, self.prm, self.rng)
-            dt = time.perf_counter() - t0
-            done += k
-            # aim each chunk at chunk_seconds (and never past the deadline)
-            rate = k / max(dt, 1e-6)
-            chunk = int(min(max(rate * chunk_seconds, 1_000), 20_000_000))
-            if deadline is not None:
-                chunk = max(1_000, min(chunk, int(rate * max(deadline - time.perf_counter(), 0.0)) + 1))
-            if self.st[_IMPROVED]:
-                pending = True
-                self.st[_IMPROVED] = 0
-            if ctx is not None and pending and time.perf_counter() - last_report >= report_every:
-                ctx.report(*self.best())
-                last_report = time.perf_counter()
-                pending = False
-            if ctx is not None and ctx.should_stop():
-                break
-            if k < n:
-                break  # nothing left to satisfy
-        self.flips += done
-        if ctx is not None and pending:
-            ctx.report(*self.best())
-        return done
 
 
 def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every: float = 0.3, **params):

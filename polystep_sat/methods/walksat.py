@@ -25,13 +25,8 @@ is always worse than breaking every soft clause. Weights too large for int64
 break sums are scaled for the heuristic only; costs are then recomputed
 exactly with :func:`polystep_sat.verify.evaluate` before they are returned.
 
-The best assignment is kept without copying ``n`` bytes per improvement: the
-kernel logs flipped variables since the last snapshot and remembers the log
-length at the best point; syncing replays that prefix onto the snapshot
-(amortised O(1) per flip; a full copy only after ``n`` flips without a new best).
-
-The kernel runs in bounded chunks of flips so the Python loop between chunks
-can honour the deadline, ``ctx.should_stop()`` and throttled ``ctx.report``.
+The best point is kept through a flip log and the kernel runs in bounded
+chunks (see :mod:`.local_search`, shared with the clause-weighting search).
 Its random numbers come from its own xorshift64* state (seeded from
 ``ctx.rng``), so a run with a flip limit is reproducible whatever the chunking.
 """
@@ -46,12 +41,10 @@ from numba import njit
 
 from ..backend import to_numpy
 from ..formula import exact_weight_sum
-from ..verify import evaluate
 from .clause_index import _build, _classify
+from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
+                           LocalSearch)
 
-# Indices into the int64 state vector the kernel reads and writes.
-_NH, _NS, _COST, _BNH, _BCOST, _LOGLEN, _BESTLEN, _DIVERGED, _IMPROVED, _FLIPS = range(10)
-_NSTATE = 10
 
 _U32 = np.uint64(32)
 _XS_MUL = np.uint64(2685821657736338717)
@@ -81,9 +74,9 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st):
                 pos[c] = ns
                 ns += 1
                 cost += 1 if unit else cw[c]
-    st[_NH] = nh
-    st[_NS] = ns
-    st[_COST] = cost
+    st[NH] = nh
+    st[NS] = ns
+    st[COST] = cost
 
 
 # ------------------------------------------------------------------- the kernel
@@ -95,15 +88,15 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
     Stops early when every active clause is satisfied. ``st`` carries the
     counters between chunks, ``rng[0]`` the xorshift64* state.
     """
-    nh = st[_NH]
-    ns = st[_NS]
-    cost = st[_COST]
-    bnh = st[_BNH]
-    bcost = st[_BCOST]
-    log_len = st[_LOGLEN]
-    best_len = st[_BESTLEN]
-    diverged = st[_DIVERGED]
-    improved = st[_IMPROVED]
+    nh = st[NH]
+    ns = st[NS]
+    cost = st[COST]
+    bnh = st[BNH]
+    bcost = st[BCOST]
+    log_len = st[LOGLEN]
+    best_len = st[BESTLEN]
+    diverged = st[DIVERGED]
+    improved = st[IMPROVED]
     cap = log.size
     x = rng[0]
     done = 0
@@ -251,31 +244,17 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
                 log_len = 0
             best_len = log_len
     rng[0] = x
-    st[_NH] = nh
-    st[_NS] = ns
-    st[_COST] = cost
-    st[_BNH] = bnh
-    st[_BCOST] = bcost
-    st[_LOGLEN] = log_len
-    st[_BESTLEN] = best_len
-    st[_DIVERGED] = diverged
-    st[_IMPROVED] = improved
-    st[_FLIPS] += done
+    st[NH] = nh
+    st[NS] = ns
+    st[COST] = cost
+    st[BNH] = bnh
+    st[BCOST] = bcost
+    st[LOGLEN] = log_len
+    st[BESTLEN] = best_len
+    st[DIVERGED] = diverged
+    st[IMPROVED] = improved
+    st[FLIPS] += done
     return done
-
-
-@njit(cache=True)
-def _sync_best(snap, log, st):
-    """Bring the snapshot up to the best point: replay the logged prefix."""
-    best_len = st[_BESTLEN]
-    log_len = st[_LOGLEN]
-    for i in range(best_len):
-        snap[log[i]] ^= 1
-    rest = log_len - best_len
-    for i in range(rest):
-        log[i] = log[best_len + i]
-    st[_LOGLEN] = rest
-    st[_BESTLEN] = 0
 
 
 # ------------------------------------------------------------------ structure
@@ -351,7 +330,7 @@ def _structure(formula) -> _Structure:
 
 
 # ------------------------------------------------------------------- WalkSAT
-class WalkSAT:
+class WalkSAT(LocalSearch):
     """A WalkSAT search on one formula, with state that persists between calls.
 
     Parameters
@@ -364,157 +343,38 @@ class WalkSAT:
         is falsified (otherwise among all falsified clauses).
 
     Use ``set_assignment(a)`` then ``run(...)``; ``best_key`` and
-    ``best_assignment()`` give the best point seen since ``set_assignment``.
+    ``best_assignment()`` give the best point seen since ``set_assignment``
+    (see :class:`~polystep_sat.methods.local_search.LocalSearch`).
     """
-
-    LOG_MIN = 1 << 16
 
     def __init__(self, formula, noise: float = 0.3, seed: int | None = None, hard_pick: float = 0.9):
         if not 0.0 <= noise <= 1.0:
             raise ValueError(f"noise must be in [0, 1], got {noise!r}")
         if not 0.0 <= hard_pick <= 1.0:
             raise ValueError(f"hard_pick must be in [0, 1], got {hard_pick!r}")
-        self.formula = formula
         self.s = s = _structure(formula)
+        self.exact = s.exact
+        self.cost_unit = s.unit_weight if s.unit else 1
         self.noise = float(noise)
         self.noise_thr = np.uint64(min(int(noise * 2**32), 2**32))
         self.hard_thr = np.uint64(min(int(hard_pick * 2**32), 2**32))
-        if seed is None:
-            seed = int(np.random.default_rng().integers(1, 2**63))
-        self.rng = np.array([(int(seed) * 0x9E3779B97F4A7C15 + 1) % 2**64 or 1], dtype=np.uint64)
-        self._gen = np.random.default_rng(int(seed))  # for restarts
-        n, ma = s.n_vars, s.n_active
-        self.a = np.zeros(n, np.uint8)
+        self._allocate(formula, seed, N_COMMON)
+        ma = s.n_active
         self.nt = np.zeros(ma, np.uint8 if s.max_len < 255 else np.int32)
         n_hard = 0 if s.unit else int(np.count_nonzero(s.cw >= s.hard_w))
         self.fl = np.empty(ma - n_hard, np.int32)
         self.hl = np.empty(n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
-        self.snap = np.zeros(n, np.uint8)
-        self.log = np.empty(max(n, self.LOG_MIN), np.int32)
-        self.st = np.zeros(_NSTATE, np.int64)
-        self.flips = 0
-        self.restarts = 0
 
-    # ---------------------------------------------------------- state
-    def _load(self, assignment):
-        a = np.asarray(assignment)
-        if a.shape != (self.s.n_vars,):
-            raise ValueError(f"assignment has shape {a.shape}, expected ({self.s.n_vars},)")
-        np.not_equal(a, 0, out=self.a.view(bool))
+    def _kernel_init(self):
         s = self.s
         _init_state(self.a, s.cptr, s.clits, s.cw, s.unit, s.hard_w, self.nt, self.fl, self.hl, self.pos, self.st)
 
-    def set_assignment(self, assignment):
-        """Start from ``assignment`` (bool / 0-1 array); forget the previous best."""
-        self._load(assignment)
-        st = self.st
-        st[_BNH] = st[_NH]
-        st[_BCOST] = st[_COST]
-        st[_LOGLEN] = st[_BESTLEN] = st[_DIVERGED] = 0
-        st[_IMPROVED] = 1
-        self.snap[:] = self.a
-
-    def restart(self, assignment=None):
-        """Jump to ``assignment`` (default: uniformly random), keeping the best so far."""
-        _sync_best(self.snap, self.log, self.st)
-        if assignment is None:
-            assignment = self._gen.random(self.s.n_vars) < 0.5
-        self._load(assignment)
-        st = self.st
-        st[_LOGLEN] = st[_BESTLEN] = 0
-        st[_DIVERGED] = 1
-        self.restarts += 1
-        if (st[_NH], st[_COST]) < (st[_BNH], st[_BCOST]):
-            st[_BNH], st[_BCOST] = st[_NH], st[_COST]
-            st[_IMPROVED] = 1
-            self.snap[:] = self.a
-            st[_DIVERGED] = 0
-
-    # ---------------------------------------------------------- results
-    def _key(self, nh, cost):
+    def _kernel_chunk(self, max_flips):
         s = self.s
-        cost = int(cost) * (s.unit_weight if s.unit else 1)
-        return s.const_hard + int(nh), s.const_cost + cost
-
-    @property
-    def current_key(self):
-        """(hard clauses falsified, cost) of the current assignment (cost exact if ``exact``)."""
-        return self._key(self.st[_NH], self.st[_COST])
-
-    @property
-    def best_key(self):
-        """(hard clauses falsified, cost) of the best point; exact when ``self.s.exact``,
-        else see :meth:`best`."""
-        return self._key(self.st[_BNH], self.st[_BCOST])
-
-    @property
-    def solved(self) -> bool:
-        """Every clause that can be satisfied is: nothing left to improve."""
-        return self.st[_BNH] == 0 and self.st[_BCOST] == 0
-
-    def best_assignment(self) -> np.ndarray:
-        """A bool copy of the best assignment seen since ``set_assignment``."""
-        _sync_best(self.snap, self.log, self.st)
-        return self.snap.astype(bool)
-
-    def best(self):
-        """``(assignment, hard_unsat, cost)`` of the best point, cost exact."""
-        a = self.best_assignment()
-        if self.s.exact:
-            h, c = self.best_key
-        else:
-            ev = evaluate(self.formula, a)
-            h, c = ev.n_hard_unsat, ev.cost
-        return a, h, c
-
-    # ---------------------------------------------------------- search
-    def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
-            chunk_seconds: float = 0.05):
-        """Flip until ``max_flips`` flips, the ``deadline`` (perf_counter time),
-        ``ctx.should_stop()`` or a point with nothing left to satisfy.
-
-        Reports to ``ctx`` (when given) the best point after an improvement, at
-        most every ``report_every`` seconds, and once more at the end.
-        Returns the number of flips done.
-        """
-        s = self.s
-        done = 0
-        chunk = 10_000
-        last_report = -np.inf
-        pending = False
-        while not self.solved:
-            n = chunk if max_flips is None else min(chunk, max_flips - done)
-            if deadline is not None:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    break
-            if n <= 0:
-                break
-            t0 = time.perf_counter()
-            k = _flip_chunk(n, self.a, s.cptr, s.kfix, s.clits, s.optr, s.occ, s.cw, s.unit, s.hard_w, self.nt,
-                            self.fl, self.hl, self.pos, self.snap, self.log, self.st, self.rng,
-                            self.noise_thr, self.hard_thr)
-            dt = time.perf_counter() - t0
-            done += k
-            # aim each chunk at chunk_seconds (and never past the deadline)
-            rate = k / max(dt, 1e-6)
-            chunk = int(min(max(rate * chunk_seconds, 1_000), 20_000_000))
-            if deadline is not None:
-                chunk = max(1_000, min(chunk, int(rate * max(deadline - time.perf_counter(), 0.0)) + 1))
-            if self.st[_IMPROVED]:
-                pending = True
-                self.st[_IMPROVED] = 0
-            if ctx is not None and pending and time.perf_counter() - last_report >= report_every:
-                ctx.report(*self.best())
-                last_report = time.perf_counter()
-                pending = False
-            if ctx is not None and ctx.should_stop():
-                break
-        self.flips += done
-        if ctx is not None and pending:
-            ctx.report(*self.best())
-        return done
+        return _flip_chunk(max_flips, self.a, s.cptr, s.kfix, s.clits, s.optr, s.occ, s.cw, s.unit, s.hard_w,
+                           self.nt, self.fl, self.hl, self.pos, self.snap, self.log, self.st, self.rng,
+                           self.noise_thr, self.hard_thr)
 
 
 # ------------------------------------------------------------------- front ends
