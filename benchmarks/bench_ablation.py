@@ -60,13 +60,7 @@ def make_instance(family: str, n: int, instance_seed: int):
 
     if family == "ksat":
         return generate.random_ksat(n, RATIO, seed=instance_seed)
-    if family == "mis":
-        return generate.weighted_mis(n, seed=instance_seed)
-    if family == "setcover":
-        return generate.weighted_set_cover(n, seed=instance_seed)
-    if family == "colouring":
-        return generate.graph_colouring(max(1, n // 4), n_colours=4, seed=instance_seed)
-    raise ValueError(f"unknown family {family!r}")
+    return generate.structured_family(family, n, seed=instance_seed)
 
 
 def run_one(config: str, n: int, seconds: float, seed: int, instance_seed: int, backend: str,

@@ -41,7 +41,7 @@ RESULTS = HERE / "results"
 LOCK = "/tmp/polystep-bench.lock"
 sys.path.insert(0, str(HERE))
 
-from bench_structured import check_answer, instance_file, run_command  # noqa: E402
+from bench_structured import check_answer, instance_file  # noqa: E402
 
 
 def section_rule(sizes, rc2_limit):

@@ -39,34 +39,24 @@ import sys
 import time
 from pathlib import Path
 
+from polystep_sat.generate import STRUCTURED_FAMILIES as FAMILIES
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "structured"
 RESULTS = HERE / "results"
-FAMILIES = ("mis", "setcover", "colouring")
 LOCK = "/tmp/polystep-bench.lock"
-
-
-def make_instance(family: str, n: int, seed: int):
-    from polystep_sat import generate
-
-    if family == "mis":
-        return generate.weighted_mis(n, seed=seed)
-    if family == "setcover":
-        return generate.weighted_set_cover(n, seed=seed)
-    if family == "colouring":
-        return generate.graph_colouring(max(1, n // 4), n_colours=4, seed=seed)
-    raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
 
 
 def instance_file(family: str, n: int, seed: int):
     """The instance and its old-format WCNF file (written once, then reused)."""
     from polystep_sat.dimacs import read_dimacs, write_dimacs
+    from polystep_sat.generate import structured_family
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"{family}_{n}_s{seed}.wcnf"
     if path.exists():
         return read_dimacs(path), path
-    f = make_instance(family, n, seed)
+    f = structured_family(family, n, seed)
     tmp = path.with_suffix(".tmp")
     write_dimacs(f, tmp, fmt="wcnf-old")
     tmp.rename(path)

@@ -190,3 +190,19 @@ def graph_colouring(n_vertices: int, n_colours: int = 4, mean_degree: float = 9.
     conflicts = -np.stack([var[edges[:, 0]], var[edges[:, 1]]], axis=2).reshape(-1, 2)
     indptr, lits, weights, hard = _csr([(var, 0, True), (at_most_one, 0, True), (conflicts, 1, False)])
     return Formula(n_vertices * k, indptr, lits, weights, hard, weighted=True)
+
+
+STRUCTURED_FAMILIES = ("mis", "setcover", "colouring")
+
+
+def structured_family(name: str, n_vars: int, seed: int | None = 0) -> Formula:
+    """An instance of a structured family with about ``n_vars`` variables:
+    "mis" (:func:`weighted_mis`), "setcover" (:func:`weighted_set_cover`) or
+    "colouring" (:func:`graph_colouring`, 4 colours: ``n_vars // 4`` vertices)."""
+    if name == "mis":
+        return weighted_mis(n_vars, seed=seed)
+    if name == "setcover":
+        return weighted_set_cover(n_vars, seed=seed)
+    if name == "colouring":
+        return graph_colouring(max(1, n_vars // 4), n_colours=4, seed=seed)
+    raise ValueError(f"unknown family {name!r}; choose one of: {', '.join(STRUCTURED_FAMILIES)}")

@@ -94,3 +94,13 @@ def test_cli_generate_round_trip(tmp_path, kind, extra):
             "colouring": graph_colouring(10, n_colours=3, seed=3)}[kind]
     assert f.n_vars == want.n_vars and np.array_equal(f.literals, want.literals)
     assert np.array_equal(f.weights, want.weights) and np.array_equal(f.hard, want.hard)
+
+
+def test_structured_family_by_name():
+    from polystep_sat.generate import STRUCTURED_FAMILIES, structured_family
+
+    sizes = {name: structured_family(name, 400, seed=1).n_vars for name in STRUCTURED_FAMILIES}
+    assert sizes == {"mis": 400, "setcover": 400, "colouring": 400}
+    assert np.array_equal(structured_family("mis", 400, seed=1).literals, weighted_mis(400, seed=1).literals)
+    with pytest.raises(ValueError, match="unknown family"):
+        structured_family("sudoku", 10)
