@@ -21,7 +21,8 @@ import numpy as np
 def warm_up(log=None) -> dict:
     """Call every numba kernel on small inputs; return seconds per part."""
     from .dimacs import JIT_MIN_BYTES, read_dimacs, write_dimacs
-    from .generate import random_ksat
+    from .generate import random_ksat, weighted_mis
+    from .methods.cwls import ClauseWeightingSearch
     from .methods.walksat import WalkSAT
     from .relax.objective import RelaxedObjective
 
@@ -53,6 +54,13 @@ def warm_up(log=None) -> dict:
         ws.run(max_flips=2_000)
         ws.best()
 
+    def cwls():
+        f = weighted_mis(200, seed=0)
+        search = ClauseWeightingSearch(f, seed=0)
+        search.set_assignment(np.zeros(f.n_vars, dtype=bool))
+        search.run(max_flips=2_000)
+        search.best()
+
     def relaxed():
         p = np.full(small.n_vars, 0.5)
         partner = np.arange(small.n_vars) ^ 1
@@ -63,5 +71,6 @@ def warm_up(log=None) -> dict:
 
     part("dimacs reader", dimacs)
     part("walksat", walksat)
+    part("clause-weighting search", cwls)
     part("relaxed objective", relaxed)
     return seconds

@@ -150,6 +150,7 @@ def test_warmup_command_compiles_and_reports():
     p = run_cli("warmup")
     assert p.returncode == 0 and "Traceback" not in p.stderr
     assert "kernels compiled and cached" in p.stderr and p.stdout == ""
+    assert "clause-weighting search" in p.stderr
 
 
 @pytest.mark.parametrize("json_mode", [False, True])
