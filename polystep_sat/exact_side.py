@@ -28,12 +28,12 @@ import sys
 
 import numpy as np
 
-# Size rule: start RC2 only below this many literals. Measured with
-# benchmarks/bench_exact_side.py: RC2 proves generated weighted MIS / set
-# cover / colouring optima of ~2k variables in about 1-2 s and gives up on
-# the 50k ones within 60 s; a child that cannot finish only takes memory and
-# the second core from the search.
-MAX_LITERALS = 60_000
+# Size rule: start RC2 only up to this many literals. Measured with
+# benchmarks/bench_exact_side.py (RC2 stratified, 30 s): it proved the
+# generated weighted MIS at 3,500 and 14,000 literals (1.1 s, 5.6 s) and set
+# cover at 3,000 (3.2 s), and neither at 30,000-35,000 nor beyond; a child
+# that cannot finish only takes memory and the second core from the search.
+MAX_LITERALS = 20_000
 # Address-space cap of the child, bytes.
 MEMORY_CAP = 4 << 30
 
