@@ -141,16 +141,19 @@ def hard_clauses_satisfiable(formula: Formula, time_limit: float | None = None):
         return True, _as_bool_assignment(formula, np.asarray(s.get_model() or [], dtype=np.int64)) if formula.n_vars else np.zeros(0, bool)
 
 
-def optimum(formula: Formula, time_limit: float = 10.0):
+def optimum(formula: Formula, time_limit: float = 10.0, stratified: bool = False):
     """Exact optimum cost with PySAT's RC2, or None when it does not finish in
     ``time_limit`` seconds (or the hard clauses are infeasible).
 
     Returns ``(cost, assignment)``. Meant for small instances: RC2 is fast on
-    random instances up to roughly 100-200 variables. RC2 runs stratified,
-    with core exhaustion, core minimisation and AtMost1 detection: on the
-    generated weighted MIS that proves the 2,000-vertex optimum in ~6 s, where
-    plain RC2 proves not even the 500-vertex one in 20 s
-    (benchmarks/results/exact_side.md).
+    random instances up to roughly 100-200 variables.
+
+    ``stratified``: RC2 stratified, with core exhaustion, core minimisation
+    and AtMost1 detection. On the generated weighted MIS it proves the
+    2,000-vertex optimum in ~6 s, where plain RC2 proves not even the
+    500-vertex one in 20 s (benchmarks/results/exact_side.md). But some of its
+    phases ignore the interrupt, so it can run far past ``time_limit``: use it
+    where the caller can kill the process (the exact side's child does).
     """
     import time
 
@@ -173,11 +176,15 @@ def optimum(formula: Formula, time_limit: float = 10.0):
             w.append(c, weight=int(formula.weights[i]))
     w.nv = max(w.nv, formula.n_vars)
     deadline = time.perf_counter() + time_limit
-    try:
-        model, rc2_cost = _rc2(RC2Stratified, w, time_limit, adapt=True, exhaust=True, minz=True)
-    except TypeError:
-        # PySAT's stratified RC2 fails on some formulas (its model extraction
-        # gets None); plain RC2 answers them
+    model = None
+    if stratified:
+        try:
+            model, rc2_cost = _rc2(RC2Stratified, w, time_limit, adapt=True, exhaust=True, minz=True)
+        except TypeError:
+            # PySAT's stratified RC2 fails on some formulas (no soft clauses:
+            # its model extraction gets None); plain RC2 answers them
+            stratified = False
+    if not stratified:
         model, rc2_cost = _rc2(RC2, w, max(deadline - time.perf_counter(), 0.01))
     if model is None:
         return None, None

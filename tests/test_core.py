@@ -231,5 +231,6 @@ def test_optimum_of_only_hard_clauses():
     # PySAT's stratified RC2 raises on a formula without soft clauses; optimum() falls back to plain RC2
     f = Formula.from_clauses([[-2, 1], [2, 2, -2], [-2, -1, 2, -1]], n_vars=2, weights=[0, 0, 0],
                              hard=[True, True, True], weighted=True)
-    cost, a = optimum(f)
-    assert cost == 0 and evaluate(f, a).n_hard_unsat == 0
+    for stratified in (False, True):
+        cost, a = optimum(f, stratified=stratified)
+        assert cost == 0 and evaluate(f, a).n_hard_unsat == 0
