@@ -510,6 +510,8 @@ def _past_time_limit(state) -> bool:
 
 
 def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
+    if "polystep_sat.exact_side" in sys.modules:  # no RC2 child outlives the answer, not even as a zombie
+        sys.modules["polystep_sat.exact_side"].stop_all()
     if "argparse" in code_box:
         return code_box["code"]
     if "input_error" in state:

@@ -36,6 +36,9 @@ import numpy as np
 MAX_LITERALS = 20_000
 # Address-space cap of the child, bytes.
 MEMORY_CAP = 4 << 30
+# Children not yet stopped: the command line stops them all before it answers,
+# so none is left running, or unreaped, when it exits.
+_LIVE = set()
 
 
 def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
@@ -105,6 +108,7 @@ class ExactSide:
             pass
         self._answer = None
         self._done = False
+        _LIVE.add(self)
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for the child's answer; True once it has come (or the child is gone)."""
@@ -118,6 +122,7 @@ class ExactSide:
             if len(line) == 2:
                 self._answer = (int(line[0]), np.frombuffer(bytes.fromhex(line[1]), dtype=np.uint8))
             self._done = True
+            self.stop()  # it has said all it will (or died): reap it now, not when the search ends
         return self._done
 
     def result(self):
@@ -134,11 +139,12 @@ class ExactSide:
         return cost, a
 
     def stop(self) -> None:
-        """End the child now (it holds nothing worth a clean exit)."""
+        """End the child now (it holds nothing worth a clean exit) and reap it."""
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait(timeout=5)
         self._proc.stdout.close()
+        _LIVE.discard(self)
 
     @property
     def pid(self) -> int | None:
@@ -146,6 +152,12 @@ class ExactSide:
 
     def alive(self) -> bool:
         return self._proc.poll() is None
+
+
+def stop_all() -> None:
+    """Stop and reap every child still running (the command line calls this before it exits)."""
+    for side in list(_LIVE):
+        side.stop()
 
 
 def available() -> bool:

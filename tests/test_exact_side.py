@@ -128,3 +128,26 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout.split()[:3] == ["OPTIMUM", "FOUND", "42"]
     assert marker.read_text() == "run\n"
+
+
+def test_a_harness_that_terminates_the_children_first_sees_all_gone_within_a_second(tmp_path):
+    # The MaxSAT Evaluation regression suite's checker: SIGTERM to every child, then to the
+    # solver, then everything must be gone (a zombie counts as alive) within 1 s.
+    f = random_ksat(70, 6.0, seed=1)
+    path = tmp_path / "hard.cnf"
+    write_dimacs(f, path)
+    p = _cli("solve", str(path), "--time-limit", "60")
+    deadline = time.time() + 30
+    kids = []
+    while not kids:
+        assert time.time() < deadline and p.poll() is None
+        time.sleep(0.2)
+        kids = _children(p.pid)
+    solver = psutil.Process(p.pid)
+    for k in kids:
+        k.terminate()
+    solver.terminate()
+    gone, alive = psutil.wait_procs([solver] + kids, timeout=1.0)
+    assert not alive
+    out, _ = p.communicate(timeout=10)
+    assert "s SATISFIABLE" in out.splitlines()
