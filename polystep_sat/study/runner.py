@@ -12,7 +12,7 @@ from .local import run_local
 from .plan import run_key
 from .progress import Progress
 from .report import summarize, write_reports
-from .results import CSV_NAME, ResultsCSV, series_name
+from .results import CSV_NAME, ResultsCSV, read_rows, series_name
 from .run import run_one
 
 
@@ -41,11 +41,8 @@ def run_study(specs, out, *, workers: int = 1, scheduler: str | None = None, res
     done = results.done_keys()
     todo = [s for s in specs if s.key not in done]
     plan_keys = {s.key for s in specs}
-    ran = [0]
-
-    def on_row(row):
-        results.append(row)
-        ran[0] += 1
+    before = len(results.rows)
+    on_row = results.append
 
     interrupted = False
     old_term = _raise_on_sigterm()
@@ -66,17 +63,20 @@ def run_study(specs, out, *, workers: int = 1, scheduler: str | None = None, res
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+    # what is on disk is the truth: an interrupt can land between a row's
+    # write and any bookkeeping after it
+    rows = read_rows(results.path) if results.path.exists() else []
     files = [results.path] if results.path.exists() else []
     meta = dict(meta or {})
     meta.setdefault("order", list(dict.fromkeys(series_name(s.base_row()) for s in specs)))
     meta["commands"] = _remember_command(out, meta.get("command"), fresh=not resume)
-    if results.rows:  # interrupted: the quick summary only; plots come with the resumed study
-        files += write_reports(results.rows, out, meta=meta, plots=plots and not interrupted)
-    mine = [r for r in results.rows
+    if rows:  # interrupted: the quick summary only; plots come with the resumed study
+        files += write_reports(rows, out, meta=meta, plots=plots and not interrupted)
+    mine = [r for r in rows
             if run_key(r["instance"], r["method"], r["backend"], r["seed"], r["time_limit"]) in plan_keys]
-    return StudyOutcome(planned=len(specs), skipped=len(specs) - len(todo), ran=ran[0],
+    return StudyOutcome(planned=len(specs), skipped=len(specs) - len(todo), ran=len(rows) - before,
                         failed=sum(1 for r in mine if not r["verified"]), interrupted=interrupted, files=files,
-                        summary=summarize(results.rows, meta["order"]))
+                        summary=summarize(rows, meta["order"]))
 
 
 def _remember_command(out: Path, command: str | None, fresh: bool) -> list[str]:
