@@ -49,7 +49,7 @@ from numba import njit
 
 from ..formula import exact_weight_sum
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
-                           LocalSearch)
+                           LocalSearch, sync_best)
 from .walksat import _structure
 
 # Slots of the int64 state vector after the ones every local search shares.
@@ -345,16 +345,8 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
         # ---- log the flip; remember where the best point is
         if st[DIVERGED] == 0:
             if st[LOGLEN] == cap_log:
-                # replay the prefix up to the best point onto the snapshot
-                best_len = st[BESTLEN]
-                for i in range(best_len):
-                    snap[log[i]] ^= 1
-                rest = st[LOGLEN] - best_len
-                for i in range(rest):
-                    log[i] = log[best_len + i]
-                st[LOGLEN] = rest
-                st[BESTLEN] = 0
-                if rest == cap_log:   # no new best for a whole log: stop logging
+                sync_best(snap, log, st)  # replay the prefix up to the best point onto the snapshot
+                if st[LOGLEN] == cap_log:   # no new best for a whole log: stop logging
                     st[DIVERGED] = 1
                     st[LOGLEN] = 0
             if st[DIVERGED] == 0:
