@@ -146,10 +146,6 @@ class ExactSide:
         self._proc.stdout.close()
         _LIVE.discard(self)
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid
-
     def alive(self) -> bool:
         return self._proc.poll() is None
 

@@ -165,6 +165,16 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, sv, score, good, gpos, hl, fl, 
 
 
 @njit(inline="always")
+def _shift_clause(c, amount, cptr, clits, score, good, gpos, ng):
+    """Add ``amount`` to the score of every variable of clause c (it makes or unmakes c)."""
+    for p in range(cptr[c], cptr[c + 1]):
+        u = clits[p] >> 1
+        score[u] += amount
+        ng = _restack(u, score, good, gpos, ng)
+    return ng
+
+
+@njit(inline="always")
 def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
     """Flip ``v`` and bring every count, score, list and the cost up to date."""
     nh = st[NH]
@@ -184,10 +194,7 @@ def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, 
             ng = _restack(u, score, good, gpos, ng)
         elif nt[d] == 1:              # satisfied now: nobody makes it, v breaks it
             sv[d] = v
-            for p in range(cptr[d], cptr[d + 1]):
-                u = clits[p] >> 1
-                score[u] -= w[d]
-                ng = _restack(u, score, good, gpos, ng)
+            ng = _shift_clause(d, -w[d], cptr, clits, score, good, gpos, ng)
             if hard[d]:
                 nh = _list_remove(d, hl, nh, pos)
             else:
@@ -207,10 +214,7 @@ def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, 
                     ng = _restack(u, score, good, gpos, ng)
                     break
         elif nt[d] == 0:              # falsified: every variable of it makes it
-            for p in range(cptr[d], cptr[d + 1]):
-                u = clits[p] >> 1
-                score[u] += w[d]
-                ng = _restack(u, score, good, gpos, ng)
+            ng = _shift_clause(d, w[d], cptr, clits, score, good, gpos, ng)
             if hard[d]:
                 nh = _list_add(d, hl, nh, pos)
             else:
@@ -229,10 +233,7 @@ def _add_weight(c, inc, cptr, clits, w, nt, sv, score, good, gpos, ng):
     """Change clause c's weight by ``inc`` (either sign), scores with it."""
     w[c] += inc
     if nt[c] == 0:
-        for p in range(cptr[c], cptr[c + 1]):
-            u = clits[p] >> 1
-            score[u] += inc
-            ng = _restack(u, score, good, gpos, ng)
+        ng = _shift_clause(c, inc, cptr, clits, score, good, gpos, ng)
     elif nt[c] == 1:
         u = sv[c]
         score[u] -= inc

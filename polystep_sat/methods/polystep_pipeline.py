@@ -1,4 +1,4 @@
-"""Method "polystep": PolyStep on the relaxed formula, rounding, WalkSAT polish.
+"""Method "polystep": PolyStep on the relaxed formula, rounding, local-search polish.
 
 The state is a probability per variable (bounded in [0, 1], so the rounding
 threshold 0.5 is always within a step's reach). Each PolyStep step pairs the
@@ -19,8 +19,11 @@ With ``objective="rounded"`` the cost matrix holds the *discrete* change
 (make - break) of the rounded assignment when a vertex crosses the threshold,
 plus the relaxed change as a tie-breaker: the make/break descent view.
 
-Then: the best rounding (threshold, sampled, best seen) goes to a WalkSAT
-polish for the rest of the time (``polish_share`` of it by default).
+Then: the best rounding (threshold, sampled, best seen) goes to a local
+search for the rest of the time (``polish_share`` of it): WalkSAT when all
+soft weights are equal, the clause-weighting search (:mod:`.cwls`) when they
+differ, with PolyStep then seeing the search's dynamic weights
+(:func:`choose_engine`, :func:`_weighted_polish`).
 """
 
 from __future__ import annotations
@@ -138,11 +141,11 @@ class _Anneal:
         self.last_report = time.perf_counter()
         return h_unsat, cost
 
-    def run(self, budget: float, max_steps=None):
+    def run(self, budget: float):
         """Anneal (schedules from start to end) for ``budget`` seconds or
-        ``max_steps`` steps; return ``(best rounding, its float cost)``."""
-        opt, cm, ctx = self.opt, self.cm, self.ctx
-        max_steps = self.max_steps if max_steps is None else max_steps
+        ``max_steps`` steps; return ``(best rounding, its float cost under the
+        objective's current weights)``."""
+        opt, cm, ctx, max_steps = self.opt, self.cm, self.ctx, self.max_steps
         if opt.velocity is not None:
             opt.velocity[:] = 0
         best_x, best_cost, pending = None, float("inf"), False
@@ -329,6 +332,7 @@ def _weighted_polish(search, start, ctx, anneal, kicks, kick_share, flips):
             opt.x = opt._clip(xp.asarray(np.where(current, 0.75, 0.25)))
             with ctx.phase("polystep"):
                 x, _ = anneal.run(segment * kick_share)
+            # both sides costed by the same summation, so ties compare as ties
             if x is not None and obj.discrete_cost(x) < obj.discrete_cost(xp.asarray(current)):
                 search.restart(to_numpy(x))  # weights and the best point are kept
                 taken += 1
