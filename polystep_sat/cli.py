@@ -167,7 +167,7 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     t0 = time.perf_counter()
     progress = state["progress"] = _progress_reporter(args)
     try:
-        formula = read_dimacs(args.file, progress=progress.parse if progress else None)
+        formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)
     except DimacsError as exc:
         state["input_error"] = str(exc)
         return EXIT_INPUT_ERROR
@@ -176,6 +176,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     if stop_event.is_set():
         raise Interrupted
     out.comment(f"parsed {formula!r} in {time.perf_counter() - t0:.2f} s")
+    for warning in formula.warnings:  # what the lenient reader tolerated
+        out.comment(f"WARNING: {warning}")
     state["formula"] = formula
     state["search_start"] = time.perf_counter()
     # An answer of the first moment (checked here, by the independent
@@ -294,6 +296,8 @@ def cmd_verify(args, out: Output) -> int:
     from .verify import verify
 
     formula = read_dimacs(args.file)
+    for warning in formula.warnings:  # what the lenient reader tolerated
+        out.comment(f"WARNING: {warning}")
     try:
         a, last_o = _read_assignment(args.assignment, formula.n_vars)
     except (OSError, ValueError) as exc:
@@ -366,6 +370,9 @@ def build_parser():
     s.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
     s.add_argument("--json", action="store_true", help="print the result as one JSON object instead")
     s.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
+    s.add_argument("--strict", action="store_true",
+                   help="header counts must match the file (default: a wrong count is read as the file is, "
+                        "with a 'c WARNING' line)")
 
     g = sub.add_parser("generate", help="write a random instance",
                        description="ksat: random k-SAT; maxcut: MAX-CUT of G(n, p) as MAX-2-SAT; wpms: random "

@@ -1,4 +1,4 @@
-"""DIMACS CNF and WCNF reading and writing: fast, strict, with clear errors.
+"""DIMACS CNF and WCNF reading and writing: fast, with clear errors.
 
 Formats, detected by content:
 
@@ -14,6 +14,11 @@ bytes, whatever the extension). Comments (``c ...`` lines) may appear
 anywhere, a clause may span lines and several may share one, a lone ``0`` is
 the empty clause, soft weight 0 is accepted, and SATLIB's ``%`` trailer ends
 the formula.
+
+Header counts are lenient by default, as in other solvers: a ``p`` line whose
+clause count disagrees with the clauses present, or whose variable count is
+below the largest variable used, is read as the file is, and the reader says
+so in ``Formula.warnings``; ``strict=True`` makes these errors.
 
 The scanner is a single pass of a byte-level kernel over the file. Compiled
 with numba for inputs above ``JIT_MIN_BYTES``; the very same function runs
@@ -212,7 +217,7 @@ def _read_compressed(f, name, kind, size, progress):
 # Parsing
 # --------------------------------------------------------------------------
 
-def read_dimacs(path, *, progress=None) -> Formula:
+def read_dimacs(path, *, progress=None, strict=False) -> Formula:
     """Read a DIMACS CNF or WCNF file (optionally gzip/bzip2/xz compressed).
 
     Parameters
@@ -220,13 +225,18 @@ def read_dimacs(path, *, progress=None) -> Formula:
     path : str or os.PathLike.
     progress : optional ``callable(fraction)``, called between chunks with
         the share of the work done (0..1).
+    strict : header counts must match the file. By default a ``p`` line
+        declaring more or fewer clauses than the file has, or fewer
+        variables than it uses, is tolerated (and reported in ``warnings``).
 
     Returns
     -------
     Formula
         ``weighted`` is True for the WCNF formats. For ``p cnf`` / ``p wcnf``
-        the number of variables is the header's; for the new WCNF format it
-        is the largest variable used.
+        the number of variables is the header's (or the largest variable
+        used, when that is larger); for the new WCNF format it is the largest
+        variable used. ``warnings`` lists what was tolerated, one
+        ``FILE:LINE: message`` string each (empty for a correct file).
 
     Raises
     ------
@@ -235,7 +245,8 @@ def read_dimacs(path, *, progress=None) -> Formula:
     """
     name = os.fspath(path)
     # no local reference to the bytes: _parse frees them before building the Formula
-    return _parse(_read_all(name, progress), name, require_header=_needs_header(name), progress=progress)
+    return _parse(_read_all(name, progress), name, require_header=_needs_header(name), progress=progress,
+                  strict=strict)
 
 
 def _needs_header(name: str) -> bool:
@@ -244,11 +255,13 @@ def _needs_header(name: str) -> bool:
     return re.sub(r"\.(gz|bz2|xz)$", "", os.path.basename(name).lower()).endswith(".cnf")
 
 
-def parse_dimacs_bytes(data, name: str = "<bytes>") -> Formula:
-    """Parse DIMACS CNF/WCNF text given as ``bytes`` or ``str`` (not compressed)."""
+def parse_dimacs_bytes(data, name: str = "<bytes>", *, strict=False) -> Formula:
+    """Parse DIMACS CNF/WCNF text given as ``bytes`` or ``str`` (not compressed);
+    ``strict`` and the result as in :func:`read_dimacs`."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return _parse(np.frombuffer(bytearray(data), dtype=np.uint8), name, require_header=_needs_header(name))
+    return _parse(np.frombuffer(bytearray(data), dtype=np.uint8), name, require_header=_needs_header(name),
+                  strict=strict)
 
 
 def _token_at(data, pos: int) -> bytes:
@@ -434,7 +447,7 @@ def _scan_parallel(scan, buf, data, st, lits, indptr, weights, hard, progress):
         cancel.set()
 
 
-def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) -> Formula:
+def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, strict=False) -> Formula:
     """Parse a writable uint8 array of DIMACS text."""
     n = data.size
     empty = DimacsError(name, None, "empty file; expected a DIMACS CNF ('p cnf NV NC') or WCNF formula")
@@ -455,6 +468,7 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
     st[S_LINE] = 1
     st[S_LINE_START] = 1
     st[S_REQUIRE_HEADER] = int(require_header)
+    declared_nv = 0
 
     jit = n >= JIT_MIN_BYTES
     scan = _kernel(_scan, jit)
@@ -480,7 +494,11 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
                 raise DimacsError(name, line, f"second problem line (the first is on line {int(st[S_P_LINE])}); "
                                               "expected exactly one")
             fmt, nv, nc, top, has_top, end = _header(data, int(st[S_ERR_POS]), line, name)
-            st[S_FMT], st[S_NV], st[S_NC_DECL], st[S_TOP], st[S_HAS_TOP] = fmt, nv, nc, top, int(has_top)
+            # Lenient: the kernel's range check gets no bound below 32 bits; it
+            # tracks the largest variable anyway, which n_vars then grows to.
+            declared_nv = nv
+            st[S_NV] = nv if strict else INT32_MAX
+            st[S_FMT], st[S_NC_DECL], st[S_TOP], st[S_HAS_TOP] = fmt, nc, top, int(has_top)
             st[S_P_LINE] = line
             st[S_POS] = end
             if fmt == F_OLD_WCNF:
@@ -507,17 +525,26 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
             raise DimacsError(name, None, "no problem line and no clauses; expected 'p cnf NV NC' "
                                           "(a .cnf file needs one)")
         fmt = F_NEW_WCNF  # only comments: an empty formula in the new WCNF format
-    if fmt in (F_CNF, F_OLD_WCNF) and nc != st[S_NC_DECL]:
-        raise DimacsError(name, int(st[S_P_LINE]),
-                          f"wrong clause count: the problem line declares {int(st[S_NC_DECL])} clauses "
-                          f"but the file has {nc}; expected exactly {int(st[S_NC_DECL])} clauses")
+    warnings = []
     if fmt == F_NEW_WCNF:
         n_vars = int(st[S_MAX_VAR])
         m = _NVARS_COMMENT.match(bytes(data[:80]))
         if m is not None and int(m.group(1)) >= n_vars:
             n_vars = min(int(m.group(1)), INT32_MAX)
     else:
-        n_vars = int(st[S_NV])
+        p_line, nc_decl, max_var = int(st[S_P_LINE]), int(st[S_NC_DECL]), int(st[S_MAX_VAR])
+        if nc != nc_decl:
+            if strict:
+                raise DimacsError(name, p_line,
+                                  f"wrong clause count: the problem line declares {nc_decl} clauses "
+                                  f"but the file has {nc}; expected exactly {nc_decl} clauses")
+            warnings.append(f"{name}:{p_line}: the problem line declares {nc_decl} clauses "
+                            f"but the file has {nc}; read the {nc} present")
+        n_vars = declared_nv
+        if max_var > declared_nv:  # only when lenient: strict stopped at the literal
+            warnings.append(f"{name}:{p_line}: the problem line declares {declared_nv} variables "
+                            f"but the file uses variables up to {max_var}; read {max_var} variables")
+            n_vars = max_var
     del data, buf
 
     # Shrink in place (realloc: no copy). Safe: nothing else refers to them.
@@ -532,7 +559,9 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None) 
         weights[hard] = 0
     if progress is not None:
         progress(1.0)
-    return Formula(n_vars, indptr, lits, weights, hard, weighted=fmt != F_CNF)
+    formula = Formula(n_vars, indptr, lits, weights, hard, weighted=fmt != F_CNF)
+    formula.warnings = warnings
+    return formula
 
 
 # --------------------------------------------------------------------------

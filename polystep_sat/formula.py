@@ -45,7 +45,12 @@ class Formula:
     weights : soft-clause weights (int64, >= 0); default all 1.
     hard : hard-clause mask; default none hard.
     weighted : whether the instance came as WCNF (affects output only).
+
+    ``warnings``: what the reader tolerated in the file (header counts that
+    disagree with it), one line each; empty for a formula built any other way.
     """
+
+    warnings: tuple | list = ()
 
     def __init__(self, n_vars, indptr, literals, weights=None, hard=None, *, weighted=False):
         self.n_vars = int(n_vars)

@@ -67,21 +67,60 @@ def test_empty_instance(tmp_path):
     assert out["o"] == [0] and out["s"] == ["OPTIMUM FOUND"] and out["v"] == [""] and p.returncode == 30
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("p cnf 2 1\n1 x 0\n", ":2:"),
-    ("p cnf 2 2\n1 2 0\n", "clauses"),
-    ("p cnf 2 1\n1 3 0\n", ":2:"),
-    ("", "empty"),
-    ("p cnf 2 1\n1 2\n", "0"),
+@pytest.mark.parametrize("content, fragment, options", [
+    ("p cnf 2 1\n1 x 0\n", ":2:", []),
+    ("p cnf 2 2\n1 2 0\n", "clauses", ["--strict"]),  # wrong header counts: errors only under --strict
+    ("p cnf 2 1\n1 3 0\n", ":2:", ["--strict"]),
+    ("", "empty", []),
+    ("p cnf 2 1\n1 2\n", "0", []),
 ])
-def test_bad_input_one_line_exit_1(tmp_path, content, fragment):
+def test_bad_input_one_line_exit_1(tmp_path, content, fragment, options):
     f = tmp_path / "bad.cnf"
     f.write_text(content)
-    p = run_cli("solve", f, "--time-limit", "1")
+    p = run_cli("solve", f, "--time-limit", "1", *options)
     assert p.returncode == 1
     assert "Traceback" not in p.stderr
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and str(f) in lines[0] and fragment in lines[0]
+    assert not any(line.startswith(("s ", "v")) for line in p.stdout.splitlines())
+
+
+@pytest.mark.parametrize("content, warning", [
+    ("p cnf 2 2\n1 2 0\n", "declares 2 clauses but the file has 1"),
+    ("p cnf 2 1\n1 2 0\n-1 0\n", "declares 1 clauses but the file has 2"),
+    ("p cnf 2 1\n1 3 0\n", "declares 2 variables but the file uses variables up to 3"),
+])
+def test_wrong_header_counts_solve_with_a_warning_comment(tmp_path, content, warning):
+    f = tmp_path / "lenient.cnf"
+    f.write_text(content)
+    p = run_cli("solve", f, "--method", "walksat", "--time-limit", "1")
+    assert p.returncode == 30 and "Traceback" not in p.stderr
+    warnings = [line for line in p.stdout.splitlines() if line.startswith("c WARNING:")]
+    assert len(warnings) == 1 and str(f) in warnings[0] and warning in warnings[0]
+    formula = read_dimacs(f)
+    assert contract_violations(p.stdout, p.returncode, formula) == []
+    out_file = tmp_path / "out.txt"
+    out_file.write_text(p.stdout)
+    v = run_cli("verify", f, out_file)
+    assert v.returncode == 0 and "c WARNING:" in v.stdout, v.stdout + v.stderr
+
+
+# A real MaxSAT Evaluation file whose 'p wcnf' line declares more clauses than it holds.
+# shared/ lies beside the checkout (CI too)
+SECURITY_CRITICAL = ROOT.parent / "shared" / "real-dev" / "Security-CriticalCyber-PhysicalComponents__test1--n-5000.wcnf.xz"
+
+
+@pytest.mark.skipif(not SECURITY_CRITICAL.exists(), reason="the MaxSAT Evaluation dev files are not here")
+def test_real_file_with_a_short_clause_count_solves_and_fails_under_strict():
+    p = run_cli("solve", SECURITY_CRITICAL, "--method", "walksat", "--time-limit", "3")
+    assert p.returncode in (10, 30) and "Traceback" not in p.stderr
+    assert any(line.startswith("c WARNING:") and "declares 23990 clauses" in line for line in p.stdout.splitlines())
+    assert contract_violations(p.stdout, p.returncode, read_dimacs(SECURITY_CRITICAL)) == []
+    assert len(parse_output(p.stdout)["v"]) == 1
+    p = run_cli("solve", SECURITY_CRITICAL, "--method", "walksat", "--time-limit", "3", "--strict")
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "wrong clause count" in lines[0]
     assert not any(line.startswith(("s ", "v")) for line in p.stdout.splitlines())
 
 

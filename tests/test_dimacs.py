@@ -43,8 +43,8 @@ def scan_mode(request, monkeypatch):
     return request.param
 
 
-def parse(text, name="t.wcnf"):
-    return parse_dimacs_bytes(text.encode() if isinstance(text, str) else text, name)
+def parse(text, name="t.wcnf", strict=False):
+    return parse_dimacs_bytes(text.encode() if isinstance(text, str) else text, name, strict=strict)
 
 
 def clauses(f):
@@ -143,12 +143,6 @@ BAD = [
     ("p cnf 3 2\n1 2 0\n1 x 0\n", "t.cnf", 3, ["non-integer", "'x'"]),
     ("p cnf 3 1\n1 2.5 0\n", "t.cnf", 2, ["non-integer", "'2.5'"]),
     ("p cnf 3 1\n1 - 0\n", "t.cnf", 2, ["non-integer"]),
-    ("p cnf 3 1\n1 -2 4 0\n", "t.cnf", 2, ["out of range", "3 variables", "4"]),
-    ("p cnf 3 1\n1 -4 0\n", "t.cnf", 2, ["-4", "out of range"]),
-    ("p wcnf 3 1 9\n2 1 5 0\n", "t.wcnf", 2, ["out of range"]),
-    ("p cnf 3 3\n1 0\n2 0\n", "t.cnf", 1, ["clause count", "declares 3", "has 2"]),
-    ("p cnf 3 1\n1 0\n2 0\n", "t.cnf", 1, ["clause count", "declares 1", "has 2"]),
-    ("p wcnf 3 2 9\n1 1 0\n", "t.wcnf", 1, ["clause count"]),
     ("p cnf 3 2\n1 0\n2 3\n\nc end\n", "t.cnf", 3, ["not terminated", "'0'"]),
     ("p cnf 3 2\n1 0\n2 3\n%\n0\n", "t.cnf", 3, ["not terminated", "%"]),
     ("h 1 2 0\n3 1", "t.wcnf", 2, ["not terminated"]),
@@ -175,11 +169,23 @@ BAD = [
     ("p cnf 3 1\n1 0 c trailing\n", "t.cnf", 2, ["'c'"]),
 ]
 
+# Header counts that disagree with the file: errors only with strict=True
+# (by default they are read as the file is, with a warning).
+HEADER_COUNTS = [
+    ("p cnf 3 1\n1 -2 4 0\n", "t.cnf", 2, ["out of range", "3 variables", "4"]),
+    ("p cnf 3 1\n1 -4 0\n", "t.cnf", 2, ["-4", "out of range"]),
+    ("p wcnf 3 1 9\n2 1 5 0\n", "t.wcnf", 2, ["out of range"]),
+    ("p cnf 3 3\n1 0\n2 0\n", "t.cnf", 1, ["clause count", "declares 3", "has 2"]),
+    ("p cnf 3 1\n1 0\n2 0\n", "t.cnf", 1, ["clause count", "declares 1", "has 2"]),
+    ("p wcnf 3 2 9\n1 1 0\n", "t.wcnf", 1, ["clause count"]),
+]
 
-@pytest.mark.parametrize("text,name,line,words", BAD)
-def test_bad_input(text, name, line, words, kernel_mode, scan_mode):
+
+@pytest.mark.parametrize("text,name,line,words,strict",
+                         [b + (False,) for b in BAD] + [h + (True,) for h in HEADER_COUNTS])
+def test_bad_input(text, name, line, words, strict, kernel_mode, scan_mode):
     with pytest.raises(DimacsError) as e:
-        parse(text.encode("latin-1"), name)
+        parse(text.encode("latin-1"), name, strict=strict)
     msg = str(e.value)
     assert msg.startswith(f"{name}:{line}: "), msg
     assert e.value.path == name and e.value.line == line
@@ -190,12 +196,71 @@ def test_bad_input(text, name, line, words, kernel_mode, scan_mode):
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 7])
-@pytest.mark.parametrize("text,name,line,words", BAD[:12])
+@pytest.mark.parametrize("text,name,line,words", BAD[:6] + HEADER_COUNTS)
 def test_bad_input_same_line_when_scanned_in_tiny_chunks(monkeypatch, chunk, text, name, line, words, kernel_mode):
     monkeypatch.setattr(dimacs, "SCAN_CHUNK", chunk)
     with pytest.raises(DimacsError) as e:
-        parse(text.encode(), name)
+        parse(text.encode(), name, strict=True)
     assert e.value.line == line
+
+
+# ---------------------------------------------------------------- lenient header counts
+
+@pytest.mark.parametrize("text,name,line,words", HEADER_COUNTS)
+def test_wrong_header_counts_read_by_default_with_one_warning(text, name, line, words, kernel_mode, scan_mode):
+    f = parse(text, name)
+    assert len(f.warnings) == 1 and f.warnings[0].startswith(f"{name}:1: the problem line declares ")
+    assert "\n" not in f.warnings[0]
+
+
+def test_more_clauses_declared_than_present(kernel_mode, scan_mode):
+    text = "c head\np wcnf 4 5 10\n10 1 -2 0\n3 2 0\n4 -3 4 0\n"
+    f = parse(text, "t.wcnf")
+    assert clauses(f) == [[1, -2], [2], [-3, 4]] and f.n_vars == 4
+    assert f.hard.tolist() == [True, False, False] and f.weights.tolist() == [0, 3, 4]
+    assert f.warnings == ["t.wcnf:2: the problem line declares 5 clauses but the file has 3; read the 3 present"]
+    with pytest.raises(DimacsError, match=r"^t\.wcnf:2: wrong clause count: .*declares 5 clauses but the file has 3"):
+        parse(text, "t.wcnf", strict=True)
+
+
+def test_fewer_clauses_declared_than_present(kernel_mode, scan_mode):
+    text = "p cnf 3 1\n1 -2 0\n2 3 0\n-1 0\n"
+    f = parse(text, "t.cnf")
+    assert clauses(f) == [[1, -2], [2, 3], [-1]] and f.n_vars == 3
+    assert f.warnings == ["t.cnf:1: the problem line declares 1 clauses but the file has 3; read the 3 present"]
+    with pytest.raises(DimacsError, match="declares 1 clauses but the file has 3"):
+        parse(text, "t.cnf", strict=True)
+
+
+def test_literal_beyond_declared_variables_extends_the_formula(kernel_mode, scan_mode):
+    text = "p cnf 3 3\n1 -2 0\n-7 3 0\n5 0\n"
+    f = parse(text, "t.cnf")
+    assert f.n_vars == 7 and clauses(f) == [[1, -2], [-7, 3], [5]]
+    assert f.warnings == ["t.cnf:1: the problem line declares 3 variables but the file uses variables "
+                          "up to 7; read 7 variables"]
+    with pytest.raises(DimacsError, match=r"^t\.cnf:3: literal -7 is out of range"):
+        parse(text, "t.cnf", strict=True)
+
+
+def test_both_header_counts_wrong_gives_two_warnings():
+    f = parse("p wcnf 2 9\n1 1 0\n2 -4 0\n", "t.wcnf")
+    assert f.n_vars == 4 and f.n_clauses == 2 and len(f.warnings) == 2
+
+
+def test_correct_headers_and_unused_variables_give_no_warning():
+    assert parse("p cnf 10 1\n1 0\n", "t.cnf").warnings == []
+    assert parse("p cnf 10 1\n1 0\n", "t.cnf", strict=True).n_vars == 10  # declared unused variables kept
+    assert parse("h 1 -9 0\n3 2 0\n").warnings == []  # the new format has no counts to disagree with
+
+
+def test_read_dimacs_strict_on_a_compressed_file(tmp_path):
+    path = tmp_path / "short.wcnf.xz"
+    with lzma.open(path, "wt") as fh:
+        fh.write("p wcnf 3 4 100\n100 1 2 0\n5 -1 0\n")
+    f = read_dimacs(path)
+    assert f.n_clauses == 2 and f.warnings[0].startswith(f"{path}:1: the problem line declares 4 clauses")
+    with pytest.raises(DimacsError, match="wrong clause count"):
+        read_dimacs(path, strict=True)
 
 
 def test_file_errors(tmp_path):
