@@ -2,7 +2,8 @@
 
 One function, :func:`_scan`, written for numba and plain Python alike (the
 reader compiles it for large inputs and runs it interpreted for small ones),
-and the layout of the state vector it carries between chunk calls. The
+the layout of the state vector it carries between chunk calls, and
+:func:`_kernel`, which compiles such a function (the writer's too) once. The
 reader (:mod:`polystep_sat.dimacs`) turns its events and error codes into a
 Formula or a :class:`~polystep_sat.dimacs.DimacsError`.
 """
@@ -24,6 +25,20 @@ _FORMAT_NAMES = {F_CNF: "cnf", F_OLD_WCNF: "wcnf-old", F_NEW_WCNF: "wcnf"}
 # What the kernel returns.
 EV_BUDGET, EV_EOF, EV_PLINE, EV_END, EV_FORMAT = 0, 1, 2, 3, 4
 E_TOKEN, E_OVERFLOW, E_LIT_OVERFLOW, E_VAR_RANGE, E_NEG_WEIGHT, E_NO_HEADER = 10, 11, 12, 13, 14, 15
+
+
+_jitted = {}
+
+
+def _kernel(func, jit: bool):
+    """``func`` itself, or its numba-compiled twin (compiled once, cached on disk)."""
+    if not jit:
+        return func
+    if func not in _jitted:
+        from numba import njit
+
+        _jitted[func] = njit(cache=True, nogil=True)(func)
+    return _jitted[func]
 
 
 def _scan(buf, stop, st, lits, indptr, weights, hard):
