@@ -1,11 +1,12 @@
-"""The exact side beside the search: where RC2 has a chance, and what the default path gains.
+"""The SAT side beside the search: where it proves optima, and what the default path gains.
 
 Sections (``--only``):
 
-* ``rule``        RC2 alone, as the exact side's child runs it, on generated weighted
-                  MIS / set cover / colouring of growing size: does it prove the
-                  optimum within ``--rc2-limit`` seconds, and how fast. This is
-                  the measurement behind ``polystep_sat.exact_side.MAX_LITERALS``.
+* ``rule``        the SAT side alone, as the default method's child runs it, on
+                  generated weighted MIS / set cover / colouring of growing size:
+                  does it prove the optimum within ``--rc2-limit`` seconds, and
+                  how fast (the size rule it once decided is now a memory rule,
+                  ``polystep_sat.portfolio.side.MAX_LITERALS``).
 * ``generated``   ``polystep-sat solve FILE --time-limit 30`` (the default
                   method) on the 2,000-variable MIS and set cover: the exit code
                   and when ``s OPTIMUM FOUND`` came.
@@ -45,23 +46,26 @@ from bench_structured import check_answer, instance_file  # noqa: E402
 
 
 def section_rule(sizes, rc2_limit):
-    """RC2 as the default path runs it: the exact side's child, killed at the limit."""
-    from polystep_sat.exact_side import ExactSide
+    """The SAT side as the default path runs it: its child, killed at the limit."""
+    from polystep_sat.portfolio.side import SatSide
+    from polystep_sat.verify import evaluate
 
     rows = []
     for family in ("mis", "setcover", "colouring"):
         for n in sizes:
             f, _ = instance_file(family, n, 1)
             t0 = time.perf_counter()
-            side = ExactSide(f, time_limit=rc2_limit)
+            side = SatSide(f, time_limit=rc2_limit)
+            cost = None
             try:
-                while not side.wait(0.05) and time.perf_counter() - t0 < rc2_limit:
-                    pass
-                found = side.result()
+                while cost is None and not side.finished and time.perf_counter() - t0 < rc2_limit:
+                    for kind, c, a in side.messages(0.05):
+                        ev = evaluate(f, a) if a is not None else None
+                        if kind == "opt" and ev.n_hard_unsat == 0 and ev.cost == c:
+                            cost = c
             finally:
                 side.stop()
             dt = time.perf_counter() - t0
-            cost = None if found is None else found[0]
             rows.append(dict(section="rule", family=family, n_vars=f.n_vars, n_literals=f.n_literals,
                              proven=cost is not None, seconds=round(dt, 2), cost=cost))
             print(f"rule {family:<10} {f.n_vars:>7,} vars {f.n_literals:>9,} literals: "

@@ -24,6 +24,7 @@ MOVED = {
     "polystep_sat.baseline_random": "polystep_sat.methods.random_baseline",
     "polystep_sat.scale": "polystep_sat.study",
     "polystep_sat.plots": "polystep_sat.study.plots",
+    "polystep_sat.exact_side": "polystep_sat.portfolio.side",
 }
 
 

@@ -219,6 +219,9 @@ def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
         if result.satisfied_fraction is not None:
             out.comment(f"{result.method}: satisfied soft clauses: {result.satisfied_fraction:.6%} "
                         f"({result.n_unsat} falsified); verified={result.verified}")
+        if "sat_side" in result.info:
+            bound = "" if result.lower_bound is None else f"; lower bound {result.lower_bound}"
+            out.comment(f"SAT side: {result.info['sat_side']}{bound}")
         if anytime.best is not None and result.cost is not None and anytime.best[0] < result.cost:
             out.comment(f"the first answer (cost {anytime.best[0]}) beats {result.method}'s; it is the one printed")
         if result.status == UNSATISFIABLE:
@@ -517,8 +520,8 @@ def _past_time_limit(state) -> bool:
 
 
 def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
-    if "polystep_sat.exact_side" in sys.modules:  # no RC2 child outlives the answer, not even as a zombie
-        sys.modules["polystep_sat.exact_side"].stop_all()
+    if "polystep_sat.portfolio.side" in sys.modules:  # no SAT-side child outlives the answer, not even as a zombie
+        sys.modules["polystep_sat.portfolio.side"].stop_all()
     if "argparse" in code_box:
         return code_box["code"]
     if "input_error" in state:

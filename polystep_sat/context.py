@@ -34,9 +34,13 @@ class SearchContext:
         self.progress = progress            # callable(fraction_done, message) or None
         self.best_assignment = None
         self.best_key = None                # (hard_unsat, cost): lexicographic
-        self.best_source = None             # who found the best: "search" or "exact"
+        self.best_source = None             # who found the best: "search" or "sat" (the SAT side)
         self.proven_cost = None             # the optimum, once a complete solver proved it
+        self.lower_bound = None             # a proven lower bound on the cost (the SAT side's)
+        self.start_offer = None             # a better point found elsewhere, for the local search
         self._halt = False                  # set by request_stop()
+        self._may_run = threading.Event()   # cleared while the SAT side has the only core
+        self._may_run.set()
         self._lock = threading.Lock()       # report() may come from a watcher thread too
         self.trace = []                     # (seconds, hard_unsat, cost)
         self.timings = {}
@@ -49,10 +53,25 @@ class SearchContext:
     def remaining(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.perf_counter()
 
-    def should_stop(self) -> bool:
+    def stopped(self) -> bool:
+        """Whether the search is to end: stopped from inside or outside, or past its deadline."""
         if self._halt or self.stop_event is not None and self.stop_event.is_set():
             return True
         return self.deadline is not None and time.perf_counter() >= self.deadline
+
+    def should_stop(self) -> bool:
+        """Called by the methods between chunks of work: waits while it is the
+        other side's turn on a single core, then says whether to end."""
+        while not self._may_run.wait(0.02) and not self.stopped():
+            pass
+        return self.stopped()
+
+    def pause_search(self) -> None:
+        """The search waits at its next ``should_stop()`` until :meth:`resume_search`."""
+        self._may_run.clear()
+
+    def resume_search(self) -> None:
+        self._may_run.set()
 
     @contextmanager
     def phase(self, name: str):
@@ -74,7 +93,25 @@ class SearchContext:
         """A complete solver proved that no assignment costs less than ``cost``:
         the search has nothing left to find."""
         self.proven_cost = int(cost)
+        self.lower_bound = max(self.lower_bound or 0, int(cost))
         self.request_stop()
+
+    def raise_lower_bound(self, bound: int) -> None:
+        """A proven lower bound; once the best hard-feasible cost meets it, the search is over."""
+        with self._lock:
+            if self.lower_bound is None or bound > self.lower_bound:
+                self.lower_bound = int(bound)
+            key = self.best_key
+        if key is not None and key[0] == 0 and key[1] <= self.lower_bound:
+            self.prove_optimum(key[1])
+
+    def offer_start(self, assignment) -> None:
+        """A better point found elsewhere: the local search restarts from it at its next chunk."""
+        self.start_offer = assignment
+
+    def take_start(self):
+        offer, self.start_offer = self.start_offer, None
+        return offer
 
     def report(self, assignment, hard_unsat: int, cost: int, source: str = "search") -> bool:
         """Offer a candidate; keep it (a copy, on the host) if it is the best so far.
@@ -98,6 +135,8 @@ class SearchContext:
             self.trace.append((self.elapsed(), key[0], key[1]))
             if self.on_improve is not None:
                 self.on_improve(self.best_assignment, key[1], key[0])
+        if key[0] == 0 and self.lower_bound is not None and key[1] <= self.lower_bound:
+            self.prove_optimum(key[1])  # the bound says nothing cheaper exists
         return True
 
     def tick(self, fraction: float, message: str = "") -> None:

@@ -33,7 +33,8 @@ class Result:
     optimum : the exact optimum when it was computed (small instances), else None.
     lower_bound : a proven lower bound on the cost (the optimum, when the
         exact side proved it), else None; ``gap`` is cost minus it.
-    found_by : "search" or "exact": which side found the returned assignment.
+    found_by : "search" or "sat" (the SAT side of the default method): which
+        side found the returned assignment.
     """
 
     assignment: np.ndarray | None

@@ -106,7 +106,7 @@ def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum) 
     ok, ev = verify(formula, a, claimed_cost=ctx.best_key[1])
     ok = ok and ev.n_hard_unsat == ctx.best_key[0]
     timings["verify"] = time.perf_counter() - t
-    lower_bound = ctx.proven_cost
+    lower_bound = ctx.lower_bound
     if ev.n_hard_unsat > 0:
         status = UNKNOWN
     elif ev.cost == 0 or proven or (lower_bound is not None and ev.cost <= lower_bound):

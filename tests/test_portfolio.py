@@ -1,17 +1,26 @@
-"""The exact side beside the search: proofs end runs, nothing unproven is called
-optimal, no child process outlives the run."""
+"""The SAT side beside the search: proofs and bounds end runs, models are shared
+both ways, nothing unproven is called optimal, the sides take turns on one core,
+no child process outlives the run."""
 
 import signal
+import threading
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
 
 from polystep_sat import solve
-from polystep_sat.exact_side import ExactSide, worth_starting
+from polystep_sat.context import SearchContext
+from polystep_sat.methods import auto
+from polystep_sat.methods.walksat import WalkSAT
+from polystep_sat.portfolio.messages import decode, encode
+from polystep_sat.portfolio.sat_search import SatSearch
+from polystep_sat.portfolio.sharing import Turns, share
+from polystep_sat.portfolio.side import worth_starting
 from polystep_sat.generate import random_ksat, random_weighted_partial, weighted_mis, weighted_set_cover
 from polystep_sat.dimacs import write_dimacs
 from polystep_sat.result import OPTIMUM, SATISFIABLE
@@ -44,22 +53,22 @@ def test_default_solve_proves_the_optimum_and_stops(make):
     r = solve(f, time_limit=30, seed=0)
     assert time.perf_counter() - t0 < 20
     assert r.status == OPTIMUM and r.verified and r.cost == want
-    assert r.lower_bound == want and r.gap == 0 and r.found_by in ("search", "exact")
-    assert r.info["exact_side"] == "proved the optimum"
+    assert r.lower_bound == want and r.gap == 0 and r.found_by in ("search", "sat")
+    assert r.info["sat_side"].startswith("proved the optimum")
 
 
-def test_search_alone_has_no_exact_side():
+def test_search_alone_has_no_sat_side():
     f = weighted_mis(300, seed=2)
     r = solve(f, method="polystep", time_limit=1.0, seed=0)
-    assert "exact_side" not in r.info and r.lower_bound is None
+    assert "sat_side" not in r.info and r.lower_bound is None
     assert r.status == SATISFIABLE and r.found_by == "search"
 
 
-def test_size_rule_keeps_rc2_off_large_instances():
-    big = random_ksat(50_000, 4.26, seed=0)
-    assert not worth_starting(big) and worth_starting(weighted_mis(2000, seed=1))
-    r = solve(big, time_limit=1.0, seed=0)
-    assert r.info["exact_side"].startswith("not started")
+def test_memory_rule_keeps_the_sat_side_off_formulas_it_cannot_hold():
+    f = weighted_mis(2000, seed=1)
+    assert worth_starting(f) and not worth_starting(f, max_literals=f.n_literals - 1)
+    r = solve(f, time_limit=1.5, seed=0, exact=True)
+    assert r.info["sat_side"] != "not started: the formula does not fit its memory cap"
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -72,20 +81,133 @@ def test_never_called_optimal_without_proof(seed):
         assert r.cost == want and r.lower_bound == want
 
 
-def test_an_answer_that_does_not_check_out_is_refused():
+class _FakeSide:
+    """Stands in for the child: each messages() call hands out the next batch; then it is done."""
+
+    def __init__(self, formula, batches):
+        self.formula, self._batches, self.sent = formula, list(batches), []
+        self.finished = False
+        self.paused = False
+
+    def messages(self, timeout):
+        if not self._batches:
+            self.finished = True
+            return []
+        return self._batches.pop(0)
+
+    def send_incumbent(self, cost, a):
+        self.sent.append(cost)
+
+    def pause(self):
+        self.paused = True
+
+    def resume(self):
+        self.paused = False
+
+
+def test_a_model_that_does_not_check_out_is_refused():
     f = weighted_mis(40, seed=3)
-    side = ExactSide(f, time_limit=30)
-    try:
-        deadline = time.time() + 30
-        while not side.wait(0.1):
-            assert time.time() < deadline
-        cost, a = side.result()
-        assert cost == evaluate(f, a).cost
-        side._answer = (cost - 1, side._answer[1])  # a claim the evaluation contradicts
-        assert side.result() is None
-    finally:
-        side.stop()
-    assert not side.alive()
+    want, a = optimum(f, time_limit=30)
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    side = _FakeSide(f, [[("opt", want - 1, a)]])  # a claim the evaluation contradicts
+    share(side, ctx, threading.Event())
+    assert ctx.best_key is None and ctx.proven_cost is None
+    assert "does not check out" in ctx.info["sat_side"]
+
+
+def test_models_and_bounds_are_shared_both_ways():
+    f = weighted_mis(40, seed=3)
+    want, a = optimum(f, time_limit=30)
+    worse = np.zeros(f.n_vars, dtype=bool)  # the empty set: hard-feasible, costly
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    ctx.report(worse, 0, evaluate(f, worse).cost)  # the search's incumbent
+    side = _FakeSide(f, [[], [("lb", want - 5, None), ("model", want, a)]])
+    share(side, ctx, threading.Event())
+    # the incumbent went to the SAT side; its model became the best and the local search's start
+    assert side.sent == [evaluate(f, worse).cost]
+    assert ctx.best_key == (0, want) and ctx.best_source == "sat" and ctx.lower_bound == want - 5
+    assert ctx.take_start() is not None and ctx.proven_cost is None
+    ctx.raise_lower_bound(want)  # a bound the best meets: proven, the search stops
+    assert ctx.proven_cost == want and ctx.stopped()
+
+
+def test_a_local_search_restarts_from_an_offered_start():
+    f = weighted_mis(200, seed=4)
+    want, a = optimum(f, time_limit=30)
+    ctx = SearchContext(f.n_vars, time_limit=None)
+    ctx.offer_start(a)
+    ws = WalkSAT(f, seed=1)
+    ws.set_assignment(np.zeros(f.n_vars, dtype=bool))
+    ws.run(max_flips=2_000, ctx=ctx)
+    assert ws.restarts == 1 and ctx.start_offer is None
+    assert ws.best_key == (0, want)
+
+
+def test_turns_on_one_core_pause_one_side_at_a_time():
+    f = weighted_mis(40, seed=3)
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    side = _FakeSide(f, [[]] * 1000)
+    turns = Turns(side, ctx, first=0.05, slice_seconds=0.05)
+    assert not ctx._may_run.is_set() and not side.paused  # the SAT side goes first
+    seen = set()
+    deadline = time.time() + 1
+    while time.time() < deadline:
+        turns.tick()
+        seen.add((ctx._may_run.is_set(), side.paused))
+        time.sleep(0.01)
+    assert seen == {(False, False), (True, True)}  # never both running, never both waiting
+    turns.end()
+    assert not ctx.should_stop()
+
+
+def test_pinned_to_one_core_the_default_still_proves(monkeypatch):
+    monkeypatch.setattr(auto, "cores", lambda: 1)
+    f = weighted_mis(300, seed=2)
+    want, _ = optimum(f, time_limit=30)
+    r = solve(f, time_limit=20, seed=0)
+    assert r.info["sat_side_turns"] is True
+    assert r.status == OPTIMUM and r.cost == want
+
+
+@pytest.mark.parametrize("make", [lambda: random_weighted_partial(40, 50, 80, seed=1),
+                                  lambda: weighted_set_cover(60, seed=2)])
+def test_sat_search_phases_report_sound_models_bounds_and_optima(make):
+    f = make()
+    want, _ = optimum(f, time_limit=30)
+    log = []
+    search = SatSearch(f, lambda kind, cost, a: log.append((kind, cost, a)))
+    search.run(time.perf_counter() + 20)
+    for kind, cost, a in log:
+        if kind == "lb":
+            assert cost <= want
+        else:
+            ev = evaluate(f, a)
+            assert ev.n_hard_unsat == 0 and ev.cost == cost >= want
+    assert log[-1][0] == "opt" and log[-1][1] == want
+
+
+def test_linear_search_with_big_weights_improves_and_keeps_its_deadline():
+    f = random_weighted_partial(30, 40, 60, seed=3)
+    f.weights[~f.hard] = f.weights[~f.hard] * 1_000_003 + 7  # a resolution far above 1
+    want, _ = optimum(f, time_limit=30)
+    log = []
+    search = SatSearch(f, lambda kind, cost, a: log.append((kind, cost)))
+    search.hard_model(time.perf_counter() + 5)
+    t0 = time.perf_counter()
+    search.linear_search(t0 + 3)
+    assert time.perf_counter() - t0 < 3 + 2  # one encoding build (~1 s) may pass the deadline
+    models = [c for k, c in log if k == "model"]
+    assert len(models) > 2 and models == sorted(set(models), reverse=True) and models[-1] >= want
+    assert all(c == want for k, c in log if k == "opt")
+
+
+def test_messages_round_trip_and_refuse_garbage():
+    a = np.array([True, False, True, True, False, False, True, False, True])
+    kind, cost, b = decode(encode("model", 12, a), a.size)
+    assert (kind, cost) == ("model", 12) and np.array_equal(a, b)
+    assert decode(encode("lb", 3), a.size) == ("lb", 3, None)
+    for bad in ("", "hello 1", "model x", "model 1 zz", "model 1 00"):
+        assert decode(bad, a.size) is None
 
 
 def _children(pid):
@@ -96,7 +218,7 @@ def _children(pid):
 
 
 def _wait_for_children(p, seconds=30):
-    """The solver's child processes, once it has any (the RC2 child)."""
+    """The solver's child processes, once it has any (the SAT side)."""
     deadline = time.time() + seconds
     while True:
         assert time.time() < deadline and p.poll() is None
@@ -107,7 +229,7 @@ def _wait_for_children(p, seconds=30):
 
 
 def test_sigterm_leaves_no_child_behind(tmp_path):
-    # 70 variables at ratio 6: RC2 does not finish in minutes, and the size rule starts it
+    # 70 variables at ratio 6: RC2 does not finish in minutes, and the memory rule starts it
     f = random_ksat(70, 6.0, seed=0)
     assert worth_starting(f)
     path = tmp_path / "hard.cnf"

@@ -1,18 +1,22 @@
-"""Method "auto" (the default): the PolyStep pipeline, with the exact side beside it.
+"""Method "auto" (the default): the PolyStep pipeline, with the SAT side beside it.
 
-The pipeline searches here; when the instance is small enough for RC2 to
-have a chance (:func:`polystep_sat.exact_side.worth_starting`), RC2 runs in a
-child process on the other core. A watcher thread waits for the child: its
-optimum, once re-checked independently, is reported like any candidate, and
-the search is stopped at once (the run then ends as OPTIMUM FOUND). The child
-is killed the moment the search ends, for whatever reason.
+The pipeline searches here; the SAT-based search (:mod:`polystep_sat.portfolio`:
+a model of the hard clauses, core-guided search with lower bounds, then a
+solution-improving linear search) runs in a child process whenever the
+formula fits its memory cap. A watcher thread shares between them: the SAT
+side's models (re-checked independently) become candidates and the local
+search's starts, its lower bounds end the run as OPTIMUM FOUND once the
+search meets them, and the search's incumbent goes to the SAT side. On a
+single core the two take turns. The child is killed the moment the search
+ends, for whatever reason.
 """
 
 from __future__ import annotations
 
 import threading
 
-from ..exact_side import ExactSide, available, worth_starting
+from ..portfolio.sharing import Turns, share
+from ..portfolio.side import SatSide, available, cores, worth_starting
 from .polystep_pipeline import run_polystep
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.
@@ -20,25 +24,28 @@ MIN_SECONDS_LEFT = 1.0
 
 
 def run_auto(formula, ctx, exact: bool = True, **options):
-    """The PolyStep pipeline (``options`` go to it) and, with ``exact``, RC2 beside it."""
+    """The PolyStep pipeline (``options`` go to it) and, with ``exact``, the SAT side beside it."""
     side = None
     if not exact:
-        ctx.info["exact_side"] = "off"
+        ctx.info["sat_side"] = "off"
     elif not available():
-        ctx.info["exact_side"] = "not started: PySAT's RC2 is not available"
+        ctx.info["sat_side"] = "not started: PySAT is not available"
     elif not worth_starting(formula):
-        ctx.info["exact_side"] = "not started: instance too large for RC2"
+        ctx.info["sat_side"] = "not started: the formula does not fit its memory cap"
     elif ctx.remaining() < MIN_SECONDS_LEFT:
-        ctx.info["exact_side"] = "not started: too little time left"
+        ctx.info["sat_side"] = "not started: too little time left"
     else:
         budget = ctx.remaining() if ctx.deadline is not None else 1e9
-        side = ExactSide(formula, time_limit=budget)
-        ctx.info["exact_side"] = "started"
+        side = SatSide(formula, time_limit=budget)
+        ctx.info["sat_side"] = "started"
     if side is None:
         run_polystep(formula, ctx, **options)
         return
+    turns = Turns(side, ctx) if cores() == 1 else None
+    ctx.info["sat_side_turns"] = turns is not None
     search_over = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(side, ctx, search_over), daemon=True)
+    watcher = threading.Thread(target=share, args=(side, ctx, search_over, turns), name="sat-side-watcher",
+                               daemon=True)
     watcher.start()
     try:
         run_polystep(formula, ctx, **options)
@@ -46,17 +53,3 @@ def run_auto(formula, ctx, exact: bool = True, **options):
         search_over.set()
         watcher.join()
         side.stop()
-
-
-def _watch(side, ctx, search_over):
-    while not search_over.is_set() and not ctx.should_stop():
-        if side.wait(0.05):
-            found = side.result()
-            if found is None:
-                ctx.info["exact_side"] = "gave up (time, memory or unconfirmed answer)"
-                return
-            cost, a = found
-            ctx.report(a, 0, cost, source="exact")
-            ctx.prove_optimum(cost)
-            ctx.info["exact_side"] = "proved the optimum"
-            return

@@ -177,6 +177,10 @@ class LocalSearch:
                 pending = False
             if ctx is not None and ctx.should_stop():
                 break
+            if ctx is not None and ctx.start_offer is not None:
+                start = ctx.take_start()  # the SAT side's model, better than anything found so far
+                if start is not None:
+                    self.restart(start)
         self.flips += done
         if ctx is not None and pending:
             ctx.report(*self.best())

@@ -1,0 +1,298 @@
+"""The SAT-based search: what runs in the SAT side's process.
+
+Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
+(``kind``: "model" for a hard-feasible assignment, "lb" for a lower bound,
+"opt" for a proven optimum; ``model`` a bool array or None):
+
+1. **A model of the hard clauses** (when there are any), with the soft
+   clauses' literals as preferred phases. Real instances are mostly hard
+   clauses, which a SAT solver satisfies at once and a local search may not:
+   this model is the search's start, as in NuWLS-c.
+2. **Core-guided search** (PySAT's RC2, stratified, with core exhaustion,
+   minimisation and AtMost1 detection) for ``core_share`` of the time. Every
+   core raises the lower bound (sent as it rises); every finished weight
+   level gives a model; finishing proves the optimum.
+3. **Solution-improving linear search** for the rest of the time: the soft
+   clauses get relaxation variables and a totalizer bounds their (scaled)
+   weight below the incumbent's; the incumbent (ours, or the local search's,
+   sent in through :meth:`SatSearch.offer`) is the solver's phase, so each
+   call looks near the best point known. Big weights are divided by a
+   resolution that keeps the encoding small, halved each time nothing better
+   exists at the current one; at resolution 1 an unsatisfiable bound proves
+   the incumbent optimal.
+
+Every claim is re-checked by the parent process with the independent
+evaluation before it counts; costs here are computed by a plain loop of our
+own so that a wrong model is caught there, not trusted here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from math import copysign
+
+import numpy as np
+
+# Encoding budget of the linear search: (totalizer inputs) x (bound) at most this
+# (about as many clauses: ~1 s to build, ~100 MB in the solver).
+MAX_TOTALIZER_SIZE = 1_000_000
+# Conflicts per SAT call of the linear search, between looks at the clock and at offers.
+CONFLICTS_PER_CALL = 2_000
+
+
+def _cost(soft, weights, model_set) -> int:
+    return sum(int(w) for c, w in zip(soft, weights) if not any(lit in model_set for lit in c))
+
+
+class SatSearch:
+    """The three phases on one formula; ``run(deadline)`` until the deadline."""
+
+    def __init__(self, formula, emit, core_share: float = 0.5):
+        self.formula = formula
+        self.emit = emit
+        self.core_share = core_share
+        ptr, lits = formula.indptr, formula.literals.tolist()
+        self.hard, self.soft, self.weights = [], [], []
+        self.empty_cost = 0
+        self.infeasible = False
+        for i in range(formula.n_clauses):
+            c = lits[ptr[i]:ptr[i + 1]]
+            if formula.hard[i]:
+                if not c:
+                    self.infeasible = True
+                self.hard.append(c)
+            elif formula.weights[i] > 0:
+                if c:
+                    self.soft.append(c)
+                    self.weights.append(int(formula.weights[i]))
+                else:
+                    self.empty_cost += int(formula.weights[i])
+        self.best = None                 # (cost, bool array): the incumbent
+        self.lower_bound = self.empty_cost
+        self._offer = None               # newest incumbent sent in, not yet taken
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ sharing
+    def offer(self, cost: int, assignment) -> None:
+        """An incumbent found elsewhere (thread-safe): the linear search takes
+        it as its bound and phases when it is better than its own."""
+        with self._lock:
+            if self._offer is None or cost < self._offer[0]:
+                self._offer = (int(cost), np.asarray(assignment, dtype=bool))
+
+    def _take_offer(self) -> bool:
+        with self._lock:
+            offer, self._offer = self._offer, None
+        if offer is not None and (self.best is None or offer[0] < self.best[0]):
+            self.best = offer
+            return True
+        return False
+
+    def _found(self, model) -> None:
+        """A model of the hard clauses (signed literals or a bool array): keep and send it if it is better."""
+        a = model if isinstance(model, np.ndarray) and model.dtype == bool else self._model_assignment(model)
+        cost = self.empty_cost + _cost(self.soft, self.weights, _literal_set(a))
+        if self.best is None or cost < self.best[0]:
+            self.best = (cost, a)
+            self.emit("model", cost, a)
+
+    def _raise_bound(self, lb: int) -> None:
+        if lb > self.lower_bound:
+            self.lower_bound = lb
+            self.emit("lb", lb, None)
+
+    # ------------------------------------------------------------ phases
+    def run(self, deadline: float) -> None:
+        if self.infeasible:
+            return
+        self.hard_model(deadline)
+        if time.perf_counter() < deadline and self.core_guided(deadline):
+            return
+        self._take_offer()
+        if time.perf_counter() < deadline and self.best is not None:
+            self.linear_search(deadline)
+
+    def hard_model(self, deadline: float) -> None:
+        from pysat.solvers import Solver
+
+        with Solver(name="g4", bootstrap_with=self.hard) as s:
+            s.set_phases([c[0] for c in self.soft if len(c) == 1])
+            if _solve_until(s, deadline, []):
+                self._found(s.get_model())
+
+    def core_guided(self, deadline: float) -> bool:
+        """RC2 for ``core_share`` of the time left; True when it proved the optimum."""
+        from pysat.examples.rc2 import RC2Stratified
+        from pysat.formula import WCNF
+
+        w = WCNF()
+        for c in self.hard:
+            w.append(c)
+        for c, wt in zip(self.soft, self.weights):
+            w.append(c, weight=wt)
+        w.nv = max(w.nv, self.formula.n_vars)
+        search = self
+
+        class _Anytime(RC2Stratified):
+            def compute_(self):  # each weight level that completes leaves a model of the hard clauses
+                done = super().compute_()
+                if done is True:
+                    model = self.oracle.get_model()
+                    if model is not None:
+                        search._found([int(copysign(self.vmap.i2e[abs(v)], v)) for v in model
+                                       if abs(v) in self.vmap.i2e])
+                return done
+
+        budget = max(0.0, (deadline - time.perf_counter()) * self.core_share)
+        try:
+            rc2 = _Anytime(w, adapt=True, exhaust=True, minz=True)
+        except TypeError:  # PySAT's stratified RC2 fails on some formulas (no soft clauses)
+            return False
+        stop = threading.Event()
+        watch = threading.Thread(target=self._watch_bound, args=(rc2, stop), daemon=True)
+        timer = threading.Timer(budget, rc2.interrupt)
+        watch.start()
+        timer.start()
+        try:
+            model = rc2.compute(expect_interrupt=True)
+        except TypeError:
+            model = None
+        finally:
+            timer.cancel()
+            stop.set()
+            watch.join()
+        self._raise_bound(self.empty_cost + rc2.cost)
+        finished = model is not None and not rc2.interrupted
+        if finished:
+            self._found(model)
+            if self.best is not None and self.best[0] == self.empty_cost + rc2.cost:
+                self.emit("opt", self.best[0], self.best[1])
+                return True
+        rc2.delete()
+        return False
+
+    def _watch_bound(self, rc2, stop) -> None:
+        """Send RC2's lower bound as it rises (it grows by one core at a time)."""
+        while not stop.wait(0.2):
+            self._raise_bound(self.empty_cost + int(rc2.cost))
+
+    def linear_search(self, deadline: float) -> None:
+        """Solution-improving search below the incumbent, at a falling resolution."""
+        from pysat.card import ITotalizer
+        from pysat.solvers import Solver
+
+        n = self.formula.n_vars
+        top = n
+        relax = []                       # true when soft clause i may be falsified
+        s = Solver(name="g4", bootstrap_with=self.hard)
+        try:
+            for c in self.soft:
+                if len(c) == 1:
+                    relax.append(-c[0])
+                else:
+                    top += 1
+                    relax.append(top)
+                    s.add_clause(c + [top])
+            weights = np.asarray(self.weights, dtype=np.int64)
+            resolution = _resolution(weights, self._falsified(self.best[1]))
+            tot, limit = None, None      # the next model must have scaled cost <= limit
+            while time.perf_counter() < deadline:
+                if self._take_offer():
+                    limit = None
+                cost, a = self.best
+                if cost <= self.lower_bound:
+                    self.emit("opt", cost, a)
+                    return
+                scaled = weights // resolution
+                if limit is None:
+                    limit = int(scaled[self._falsified(a)].sum()) - 1
+                if limit < 0:            # nothing is cheaper at this resolution
+                    if resolution == 1 or not self._refine(weights, resolution):
+                        return
+                    resolution, tot, limit = resolution // 2, None, None
+                    continue
+                if tot is None or limit > tot.ubound:
+                    units = [r for r, k in zip(relax, np.minimum(scaled, limit + 1).tolist()) for _ in range(k)]
+                    tot = ITotalizer(lits=units, ubound=limit, top_id=top)
+                    top = tot.top_id
+                    s.append_formula(tot.cnf.clauses)
+                phases = np.where(a, np.arange(1, n + 1), -np.arange(1, n + 1)).tolist()
+                s.set_phases(phases + [r if f else -r for r, f in zip(relax, self._falsified(a).tolist())])
+                bound = [-tot.rhs[limit]] if limit < len(tot.rhs) else []
+                found = _solve_until(s, deadline, bound, self._offered)
+                if found is None:
+                    continue             # out of time, or a better incumbent came in
+                if found:
+                    model = self._model_assignment(s.get_model())
+                    self._found(model)
+                    limit = int(scaled[self._falsified(model)].sum()) - 1
+                elif resolution == 1:
+                    # weights unscaled: no hard-feasible model costs less than the incumbent
+                    self.emit("opt", cost, a)
+                    return
+                elif self._refine(weights, resolution):
+                    resolution, tot, limit = resolution // 2, None, None
+                else:
+                    return               # a finer encoding would not fit: the local search goes on alone
+        finally:
+            s.delete()
+
+    def _refine(self, weights, resolution: int) -> bool:
+        """Whether the encoding at half the resolution still fits the budget."""
+        return _encoding_size(weights, self._falsified(self.best[1]), resolution // 2) <= MAX_TOTALIZER_SIZE
+
+    def _offered(self) -> bool:
+        with self._lock:
+            return self._offer is not None and (self.best is None or self._offer[0] < self.best[0])
+
+    def _model_assignment(self, model) -> np.ndarray:
+        a = np.zeros(self.formula.n_vars, dtype=bool)
+        m = np.asarray(model, dtype=np.int64)
+        a[m[(m > 0) & (m <= self.formula.n_vars)] - 1] = True
+        return a
+
+    def _falsified(self, a) -> np.ndarray:
+        lits = _literal_set(a)
+        return np.array([not any(lit in lits for lit in c) for c in self.soft], dtype=bool)
+
+
+def _literal_set(a) -> set:
+    v = np.arange(1, a.size + 1)
+    return set(np.where(a, v, -v).tolist())
+
+
+def _encoding_size(weights, falsified, d: int) -> int:
+    """Totalizer inputs x bound at resolution ``d`` below the incumbent."""
+    scaled = weights // d
+    bound = int(scaled[falsified].sum())
+    return int(np.minimum(scaled, bound + 1).sum()) * max(bound, 1)
+
+
+def _resolution(weights, falsified) -> int:
+    """The smallest power of two that keeps the totalizer within budget."""
+    d = 1
+    while _encoding_size(weights, falsified, d) > MAX_TOTALIZER_SIZE:
+        d *= 2
+    return d
+
+
+def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False):
+    """SAT call in bounded slices until an answer, the deadline or ``interrupted()``: True, False or None.
+
+    A timer interrupts the solver at the deadline (one slice can take seconds
+    on a big encoding); the slices let a better incumbent cut in."""
+    timer = threading.Timer(max(0.0, deadline - time.perf_counter()), solver.interrupt)
+    timer.start()
+    try:
+        while time.perf_counter() < deadline:
+            solver.conf_budget(CONFLICTS_PER_CALL)
+            res = solver.solve_limited(assumptions=assumptions, expect_interrupt=True)
+            if res is not None:
+                return res
+            if interrupted():
+                return None
+        return None
+    finally:
+        timer.cancel()
+        solver.clear_interrupt()

@@ -1,0 +1,97 @@
+"""What the search and the SAT side share, and how they share the cores.
+
+A watcher thread in the search's process (:func:`share`):
+
+* re-checks every model the SAT side sends with the independent evaluation;
+  one that checks out is reported like any candidate, and when it is the
+  best so far it becomes the local search's next start (``ctx.offer_start``);
+* raises the search's lower bound with the SAT side's bounds: a search whose
+  cost meets the bound has nothing left to find, and the run ends as
+  OPTIMUM FOUND;
+* sends the search's incumbent to the SAT side (its bound and phases);
+* on a single core (``taskset -c 0``; the MaxSAT Evaluation's rule) makes
+  the sides take turns instead of competing (:class:`Turns`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..verify import evaluate
+
+# How often the search's incumbent may go to the SAT side (it costs a bit-pack and a pipe write).
+SEND_EVERY = 0.5
+
+
+class Turns:
+    """One core, two sides: the SAT side runs while the search waits at its
+    next ``ctx.should_stop()``, then the other way round.
+
+    The SAT side goes first (its model of the hard clauses and RC2's quick
+    proofs are worth the most early on), for ``first`` seconds or until its
+    first model; then slices of ``slice_seconds`` alternate, ``sat_share`` of
+    them for the SAT side.
+    """
+
+    def __init__(self, side, ctx, first: float = 2.0, slice_seconds: float = 0.5, sat_share: float = 0.5):
+        self.side, self.ctx = side, ctx
+        self.slice, self.sat_share = slice_seconds, sat_share
+        self.sat_turn = True
+        ctx.pause_search()
+        self.switch_at = time.perf_counter() + first
+
+    def tick(self, got_model: bool = False) -> None:
+        now = time.perf_counter()
+        if now < self.switch_at and not (got_model and self.sat_turn and self.switch_at - now > self.slice):
+            return
+        self.sat_turn = not self.sat_turn
+        if self.sat_turn:
+            self.ctx.pause_search()
+            self.side.resume()
+            self.switch_at = now + 2 * self.slice * self.sat_share
+        else:
+            self.side.pause()
+            self.ctx.resume_search()
+            self.switch_at = now + 2 * self.slice * (1 - self.sat_share)
+
+    def end(self) -> None:
+        self.ctx.resume_search()
+
+
+def share(side, ctx, search_over, turns=None) -> None:
+    """The watcher's loop, until the search ends, the SAT side is done, or it proves the optimum."""
+    formula = side.formula
+    sent, last_send = None, 0.0
+    try:
+        while not search_over.is_set() and not ctx.stopped():
+            got_model = False
+            for kind, cost, a in side.messages(0.05):
+                if kind == "lb":
+                    ctx.raise_lower_bound(cost)
+                elif kind in ("model", "opt"):
+                    ev = evaluate(formula, a)
+                    if ev.n_hard_unsat or ev.cost != cost:
+                        ctx.info["sat_side"] = "sent a model that does not check out; ignored"
+                        continue  # never trust a claim the independent evaluation does not confirm
+                    got_model = True
+                    if ctx.report(a, 0, cost, source="sat") and kind == "model":
+                        ctx.offer_start(a)
+                    if kind == "opt":
+                        ctx.prove_optimum(cost)
+                        ctx.info["sat_side"] = "proved the optimum"
+                        return
+            if side.finished:
+                ctx.info.setdefault("sat_side", "done: nothing more to offer")
+                return
+            key, now = ctx.best_key, time.perf_counter()
+            if key is not None and key[0] == 0 and (sent is None or key[1] < sent) and now - last_send >= SEND_EVERY \
+                    and ctx.best_source != "sat":
+                side.send_incumbent(key[1], ctx.best_assignment)
+                sent, last_send = key[1], now
+            if turns is not None:
+                turns.tick(got_model)
+    finally:
+        if turns is not None:
+            turns.end()
+        if ctx.proven_cost is not None and ctx.info.get("sat_side") == "started":
+            ctx.info["sat_side"] = "proved the optimum: its lower bound meets the best cost"

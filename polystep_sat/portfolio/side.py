@@ -1,0 +1,150 @@
+"""The SAT side as the search sees it: a child process, its messages, its end.
+
+:class:`SatSide` starts ``python -m polystep_sat.portfolio.child`` (see
+:mod:`.child`), hands it the formula from a background thread (so the search
+starts at once), forwards incumbents to it, and reads its messages. The
+parent never trusts a message: :mod:`.sharing` re-evaluates every model
+independently before it counts. :meth:`SatSide.stop` ends the child at once
+(SIGKILL: it holds nothing worth a clean exit); :func:`stop_all` ends every
+child still running, and the command line calls it before it answers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+
+import numpy as np
+
+from .messages import decode, encode
+
+# Start the SAT side up to this many literals: a memory rule, not a
+# hardness rule (RC2's proofs on real instances do not follow size). The
+# child holds the formula as Python lists and in a SAT solver, ~150-250 bytes
+# a literal (measured in benchmarks/results/real.md), within MEMORY_CAP.
+MAX_LITERALS = 5_000_000
+# Address-space cap of the child, bytes.
+MEMORY_CAP = 4 << 30
+# Children not yet stopped.
+_LIVE = set()
+
+
+def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
+    return 0 < formula.n_literals <= max_literals and formula.n_vars > 0
+
+
+def available() -> bool:
+    try:
+        import pysat.examples.rc2  # noqa: F401
+    except ImportError:
+        return False
+    return os.name == "posix"
+
+
+def cores() -> int:
+    """The cores this process may run on (``taskset`` and cgroups respected)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class SatSide:
+    """The SAT-based search on ``formula`` in a child process, for ``time_limit`` seconds."""
+
+    def __init__(self, formula, time_limit: float, memory_cap: int = MEMORY_CAP):
+        self.formula = formula
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "polystep_sat.portfolio.child", f"{float(time_limit)!r}", str(int(memory_cap))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._pending = b""
+        self.finished = False            # said "done", or its output closed
+        self.paused = False
+        self._send_lock = threading.Lock()
+        _LIVE.add(self)
+        threading.Thread(target=self._send_formula, name="sat-side-input", daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def _send_formula(self) -> None:
+        f = self.formula
+        buf = io.BytesIO()
+        np.savez(buf, n_vars=f.n_vars, indptr=f.indptr, literals=f.literals, weights=f.weights, hard=f.hard)
+        data = buf.getvalue()
+        self._write(f"{len(data)}\n".encode() + data)
+
+    def _write(self, data: bytes) -> None:
+        with self._send_lock:
+            try:
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass  # the child is gone: its end shows in messages()
+
+    def send_incumbent(self, cost: int, assignment) -> None:
+        """The search's best hard-feasible assignment, for the SAT side's bound and phases."""
+        if not self.finished:
+            threading.Thread(target=self._write, args=(encode("ub", cost, assignment).encode(),),
+                             daemon=True).start()
+
+    def messages(self, timeout: float) -> list:
+        """The messages that arrive within ``timeout`` seconds: ``(kind, cost, assignment)``."""
+        if self.finished:
+            return []
+        fd = self._proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            return []
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            self.finished = True
+            self.stop()  # it has said all it will: reap it now, not when the search ends
+            return []
+        self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        out = []
+        for line in lines:
+            msg = decode(line.decode(errors="replace"), self.formula.n_vars)
+            if msg is not None:
+                out.append(msg)
+                if msg[0] == "done":
+                    self.finished = True
+        return out
+
+    def pause(self) -> None:
+        if not self.paused and self.alive():
+            os.kill(self._proc.pid, signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused and self.alive():
+            os.kill(self._proc.pid, signal.SIGCONT)
+        self.paused = False
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def stop(self) -> None:
+        """End the child now and reap it (SIGKILL ends a paused child too)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait(timeout=5)
+        for pipe in (self._proc.stdout, self._proc.stdin):
+            try:
+                pipe.close()
+            except (BrokenPipeError, OSError):
+                pass
+        _LIVE.discard(self)
+
+
+def stop_all() -> None:
+    """Stop and reap every child still running (the command line calls this before it exits)."""
+    for side in list(_LIVE):
+        side.stop()
