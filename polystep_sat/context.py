@@ -21,10 +21,10 @@ import numpy as np
 
 class SearchContext:
     def __init__(self, n_vars, *, time_limit=None, seed=None, backend="numpy",
-                 on_improve=None, stop_event=None, progress=None):
+                 on_improve=None, stop_event=None, progress=None, start=None):
         self.n_vars = n_vars
         self.time_limit = time_limit
-        self.start = time.perf_counter()
+        self.start = time.perf_counter() if start is None else start  # the limit counts from here
         self.deadline = None if time_limit is None else self.start + float(time_limit)
         self.seed = seed
         self.rng = np.random.default_rng(seed)

@@ -38,7 +38,8 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
         it on small instances, so that optima are proven when within reach),
         "polystep" (the pipeline alone), "walksat", "cwls", "openai-es",
         "cma-es", "random" or "exact" (RC2 alone; small instances only).
-    time_limit : seconds of search (None: until the method stops by itself).
+    time_limit : wall-clock seconds from this call, reading ``cnf`` included
+        (None: until the method stops by itself).
     seed : makes the run reproducible on the CPU backend.
     backend : "numpy" or "cupy".
     compute_optimum : also compute the exact optimum with RC2 (small
@@ -54,8 +55,9 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     # a Formula given by the caller was parsed elsewhere (the CLI reports its own parse time)
     timings = {} if cnf is formula else {"parse": time.perf_counter() - t0}
 
+    # the time limit counts from this call: reading the file is part of it
     ctx = SearchContext(formula.n_vars, time_limit=time_limit, seed=seed, backend=backend,
-                        on_improve=on_improve, stop_event=stop_event, progress=progress)
+                        on_improve=on_improve, stop_event=stop_event, progress=progress, start=t0)
     infeasible = False
     if formula.is_partial:
         with ctx.phase("hard_check"):

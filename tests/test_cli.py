@@ -253,3 +253,20 @@ def test_weights_and_edge_cases_through_the_cli(tmp_path, name, text, method, co
     assert out["s"] == [status]
     if cost is not None:
         assert out["o"][-1] == cost and len(out["v"][0]) == formula.n_vars
+
+
+def test_process_start_is_when_the_interpreter_started():
+    code = "import time; time.sleep(1.0); from polystep_sat.cli import process_start; print(time.perf_counter() - process_start())"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert 1.0 <= float(p.stdout) < 10.0
+
+
+def test_time_limit_counts_from_the_process_start(tmp_path):
+    # a 200k-variable file: parsing and set-up take a visible share of a 3 s limit
+    path = tmp_path / "big.cnf"
+    write_dimacs(random_ksat(200_000, 4.26, seed=5), path)
+    t0 = time.perf_counter()
+    p = run_cli("solve", str(path), "--time-limit", "3", "--method", "walksat")
+    wall = time.perf_counter() - t0
+    assert p.returncode == 10 and wall < 3 + 1.0, wall
+    assert contract_violations(p.stdout, p.returncode, read_dimacs(path)) == []
