@@ -63,14 +63,29 @@ def section_rule(sizes, rc2_limit):
                         ev = evaluate(f, a) if a is not None else None
                         if kind == "opt" and ev.n_hard_unsat == 0 and ev.cost == c:
                             cost = c
+                peak = _peak_rss(side.pid)
             finally:
                 side.stop()
             dt = time.perf_counter() - t0
             rows.append(dict(section="rule", family=family, n_vars=f.n_vars, n_literals=f.n_literals,
-                             proven=cost is not None, seconds=round(dt, 2), cost=cost))
+                             proven=cost is not None, seconds=round(dt, 2), cost=cost,
+                             child_peak_mb=round(peak / 2**20), bytes_per_literal=round(peak / f.n_literals)))
             print(f"rule {family:<10} {f.n_vars:>7,} vars {f.n_literals:>9,} literals: "
-                  f"{'proved ' + str(cost) if cost is not None else 'no proof'} in {dt:.2f} s", flush=True)
+                  f"{'proved ' + str(cost) if cost is not None else 'no proof'} in {dt:.2f} s; "
+                  f"child peak {peak / 2**20:,.0f} MB", flush=True)
     return rows
+
+
+def _peak_rss(pid) -> int:
+    """The child's peak resident memory so far (VmHWM), bytes; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def _solve_cli(path, seconds, method=None):
@@ -127,15 +142,16 @@ def section_regression(suite: Path, seconds: float, baseline_seconds: float):
 
 
 def summary(rows, args) -> str:
-    md = ["# The exact side beside the search", "",
+    md = ["# The SAT side beside the search", "",
           f"Command: `python benchmarks/bench_exact_side.py {' '.join(sys.argv[1:])}`  ",
           f"Machine: {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}", ""]
     rule = [r for r in rows if r["section"] == "rule"]
     if rule:
-        md += [f"## RC2 alone, {args.rc2_limit:g} s limit", "", "| family | variables | literals | proved | seconds |",
-               "|---|---|---|---|---|"]
+        md += [f"## The SAT side alone (its child process), {args.rc2_limit:g} s limit", "",
+               "| family | variables | literals | proved | seconds | child peak memory (MB) | bytes per literal |",
+               "|---|---|---|---|---|---|---|"]
         md += [f"| {r['family']} | {r['n_vars']:,} | {r['n_literals']:,} | {'yes' if r['proven'] else 'no'} "
-               f"| {r['seconds']} |" for r in rule]
+               f"| {r['seconds']} | {r['child_peak_mb']:,} | {r['bytes_per_literal']:,} |" for r in rule]
         md.append("")
     gen = [r for r in rows if r["section"] == "generated"]
     if gen:

@@ -160,6 +160,24 @@ def test_turns_on_one_core_pause_one_side_at_a_time():
     assert not ctx.should_stop()
 
 
+def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
+    f = weighted_mis(40, seed=3)
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    turns = Turns(_FakeSide(f, []), ctx, first=0.0, slice_seconds=0.01, sat_share=0.5, min_share=0.1)
+    deadline = time.time() + 0.5
+    while time.time() < deadline:
+        turns.tick()
+        time.sleep(0.002)
+    assert turns.share == 0.1  # idle SAT turns shrank its share to the floor
+    while not turns.sat_turn:
+        turns.tick()
+    turns.tick(useful=True)    # a SAT turn that brings a better model...
+    while turns.sat_turn:
+        turns.tick()
+    assert turns.share == 0.5  # ...earns its share back
+    turns.end()
+
+
 def test_pinned_to_one_core_the_default_still_proves(monkeypatch):
     monkeypatch.setattr(auto, "cores", lambda: 1)
     f = weighted_mis(300, seed=2)

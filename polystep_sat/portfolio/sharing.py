@@ -29,30 +29,39 @@ class Turns:
 
     The SAT side goes first (its model of the hard clauses and RC2's quick
     proofs are worth the most early on), for ``first`` seconds or until its
-    first model; then slices of ``slice_seconds`` alternate, ``sat_share`` of
-    them for the SAT side.
+    first model; then slices alternate, the SAT side's share starting at
+    ``sat_share``. A SAT turn that brought nothing (no better model, no
+    higher bound) shrinks the next one, down to ``min_share``; one that did
+    brings the share back: a side with nothing to offer steps aside.
     """
 
-    def __init__(self, side, ctx, first: float = 2.0, slice_seconds: float = 0.5, sat_share: float = 0.5):
+    def __init__(self, side, ctx, first: float = 2.0, slice_seconds: float = 0.5, sat_share: float = 0.5,
+                 min_share: float = 0.1):
         self.side, self.ctx = side, ctx
-        self.slice, self.sat_share = slice_seconds, sat_share
+        self.slice, self.start_share, self.min_share = slice_seconds, sat_share, min_share
+        self.share = sat_share
         self.sat_turn = True
+        self.useful = False              # the current SAT turn brought something
         ctx.pause_search()
         self.switch_at = time.perf_counter() + first
 
-    def tick(self, got_model: bool = False) -> None:
+    def tick(self, useful: bool = False) -> None:
         now = time.perf_counter()
-        if now < self.switch_at and not (got_model and self.sat_turn and self.switch_at - now > self.slice):
+        self.useful |= useful
+        first_model = useful and self.sat_turn and self.switch_at - now > self.slice
+        if now < self.switch_at and not first_model:
             return
         self.sat_turn = not self.sat_turn
         if self.sat_turn:
             self.ctx.pause_search()
             self.side.resume()
-            self.switch_at = now + 2 * self.slice * self.sat_share
+            self.switch_at = now + 2 * self.slice * self.share
         else:
+            self.share = self.start_share if self.useful else max(self.min_share, self.share * 0.7)
+            self.useful = False
             self.side.pause()
             self.ctx.resume_search()
-            self.switch_at = now + 2 * self.slice * (1 - self.sat_share)
+            self.switch_at = now + 2 * self.slice * (1 - self.share)
 
     def end(self) -> None:
         self.ctx.resume_search()
@@ -64,18 +73,19 @@ def share(side, ctx, search_over, turns=None) -> None:
     sent, last_send = None, 0.0
     try:
         while not search_over.is_set() and not ctx.stopped():
-            got_model = False
+            useful = False               # a better model or a higher bound
             for kind, cost, a in side.messages(0.05):
                 if kind == "lb":
+                    useful |= ctx.lower_bound is None or cost > ctx.lower_bound
                     ctx.raise_lower_bound(cost)
                 elif kind in ("model", "opt"):
                     ev = evaluate(formula, a)
                     if ev.n_hard_unsat or ev.cost != cost:
                         ctx.info["sat_side"] = "sent a model that does not check out; ignored"
                         continue  # never trust a claim the independent evaluation does not confirm
-                    got_model = True
                     if ctx.report(a, 0, cost, source="sat") and kind == "model":
                         ctx.offer_start(a)
+                        useful = True
                     if kind == "opt":
                         ctx.prove_optimum(cost)
                         ctx.info["sat_side"] = "proved the optimum"
@@ -89,7 +99,7 @@ def share(side, ctx, search_over, turns=None) -> None:
                 side.send_incumbent(key[1], ctx.best_assignment)
                 sent, last_send = key[1], now
             if turns is not None:
-                turns.tick(got_model)
+                turns.tick(useful)
     finally:
         if turns is not None:
             turns.end()

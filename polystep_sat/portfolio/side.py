@@ -25,8 +25,9 @@ from .messages import decode, encode
 
 # Start the SAT side up to this many literals: a memory rule, not a
 # hardness rule (RC2's proofs on real instances do not follow size). The
-# child holds the formula as Python lists and in a SAT solver, ~150-250 bytes
-# a literal (measured in benchmarks/results/real.md), within MEMORY_CAP.
+# child holds the formula as Python lists and in SAT solvers: 250-510 bytes a
+# literal from 300,000 to 6.5M literals (benchmarks/results/sat_side_rule.md),
+# so at most ~2.5 GB here, within MEMORY_CAP.
 MAX_LITERALS = 5_000_000
 # Address-space cap of the child, bytes.
 MEMORY_CAP = 4 << 30
