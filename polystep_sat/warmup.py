@@ -69,7 +69,13 @@ def warm_up(log=None) -> dict:
             obj = RelaxedObjective(small, kernel_precision=precision)
             obj.pair_gradient(p, partner, p > 0.5)
 
+    def evaluation():
+        from .verify import _satisfied_loop  # the large-formula check of every answer
+
+        _satisfied_loop(small.indptr, small.literals, np.zeros(small.n_vars, dtype=bool))
+
     part("dimacs reader", dimacs)
+    part("answer check", evaluation)
     part("walksat", walksat)
     part("clause-weighting search", cwls)
     part("relaxed objective", relaxed)

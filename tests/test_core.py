@@ -234,3 +234,22 @@ def test_optimum_of_only_hard_clauses():
     for stratified in (False, True):
         cost, a = optimum(f, stratified=stratified)
         assert cost == 0 and evaluate(f, a).n_hard_unsat == 0
+
+
+def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
+    # above LOOP_MIN_LITERALS the evaluation is a compiled loop of its own: same answers
+    import importlib
+
+    from polystep_sat.generate import random_weighted_partial
+
+    verify = importlib.import_module("polystep_sat.verify")  # the module (the package exports a function so named)
+    for seed in range(3):
+        f = random_weighted_partial(300, 500, 800, seed=seed)
+        rng = np.random.default_rng(seed)
+        a = rng.random(f.n_vars) < 0.5
+        monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 10**12)
+        slow = verify.evaluate(f, a)
+        monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 0)
+        fast = verify.evaluate(f, a)
+        assert np.array_equal(slow.satisfied, fast.satisfied)
+        assert (slow.cost, slow.n_unsat, slow.n_hard_unsat) == (fast.cost, fast.n_unsat, fast.n_hard_unsat)

@@ -19,7 +19,10 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
    call looks near the best point known. Big weights are divided by a
    resolution that keeps the encoding small, halved each time nothing better
    exists at the current one; at resolution 1 an unsatisfiable bound proves
-   the incumbent optimal.
+   the incumbent optimal. Where halving would not fit, the stratum is frozen
+   (its scaled weight kept at most the incumbent's) and the search goes on
+   with the lighter clauses that resolution left out, as stratified
+   solvers do; from then on it improves but proves nothing.
 
 Every claim is re-checked by the parent process with the independent
 evaluation before it counts; costs here are computed by a plain loop of our
@@ -178,7 +181,8 @@ class SatSearch:
             self._raise_bound(self.empty_cost + int(rc2.cost))
 
     def linear_search(self, deadline: float) -> None:
-        """Solution-improving search below the incumbent, at a falling resolution."""
+        """Solution-improving search below the incumbent, at a falling resolution,
+        stratum by stratum (see the module's docstring)."""
         from pysat.card import ITotalizer
         from pysat.solvers import Solver
 
@@ -195,8 +199,9 @@ class SatSearch:
                     relax.append(top)
                     s.add_clause(c + [top])
             weights = np.asarray(self.weights, dtype=np.int64)
-            resolution = _resolution(weights, self._falsified(self.best[1]))
-            tot, limit = None, None      # the next model must have scaled cost <= limit
+            stratum = weights                # the weights the current objective counts (0: left out)
+            frozen = []                      # assumptions that keep finished strata where the incumbent has them
+            resolution, tot, limit = None, None, None   # the next model must have scaled cost <= limit
             while time.perf_counter() < deadline:
                 if self._take_offer():
                     limit = None
@@ -204,43 +209,48 @@ class SatSearch:
                 if cost <= self.lower_bound:
                     self.emit("opt", cost, a)
                     return
-                scaled = weights // resolution
+                falsified = self._falsified(a)
+                if resolution is None:
+                    resolution = _resolution(stratum, falsified)
+                scaled = stratum // resolution
                 if limit is None:
-                    limit = int(scaled[self._falsified(a)].sum()) - 1
-                if limit < 0:            # nothing is cheaper at this resolution
-                    if resolution == 1 or not self._refine(weights, resolution):
-                        return
+                    limit = int(scaled[falsified].sum()) - 1
+                if limit >= 0:
+                    if tot is None or limit + 1 > tot.ubound:
+                        # outputs up to limit + 1: freezing the stratum at the incumbent's cost needs that one
+                        units = [r for r, k in zip(relax, np.minimum(scaled, limit + 2).tolist()) for _ in range(k)]
+                        tot = ITotalizer(lits=units, ubound=limit + 1, top_id=top)
+                        top = tot.top_id
+                        s.append_formula(tot.cnf.clauses)
+                    phases = np.where(a, np.arange(1, n + 1), -np.arange(1, n + 1)).tolist()
+                    s.set_phases(phases + [r if f else -r for r, f in zip(relax, falsified.tolist())])
+                    bound = [-tot.rhs[limit]] if limit < len(tot.rhs) else []
+                    found = _solve_until(s, deadline, frozen + bound, self._offered)
+                    if found is None:
+                        continue             # out of time, or a better incumbent came in
+                    if found:
+                        model = self._model_assignment(s.get_model())
+                        self._found(model)
+                        limit = int(scaled[self._falsified(model)].sum()) - 1
+                        continue
+                # Nothing is cheaper in this stratum at this resolution.
+                if resolution == 1 and not frozen and stratum is weights:
+                    self.emit("opt", cost, a)  # weights unscaled, nothing frozen: a proof
+                    return
+                if resolution > 1 and _encoding_size(stratum, falsified, resolution // 2) <= MAX_TOTALIZER_SIZE:
                     resolution, tot, limit = resolution // 2, None, None
                     continue
-                if tot is None or limit > tot.ubound:
-                    units = [r for r, k in zip(relax, np.minimum(scaled, limit + 1).tolist()) for _ in range(k)]
-                    tot = ITotalizer(lits=units, ubound=limit, top_id=top)
-                    top = tot.top_id
-                    s.append_formula(tot.cnf.clauses)
-                phases = np.where(a, np.arange(1, n + 1), -np.arange(1, n + 1)).tolist()
-                s.set_phases(phases + [r if f else -r for r, f in zip(relax, self._falsified(a).tolist())])
-                bound = [-tot.rhs[limit]] if limit < len(tot.rhs) else []
-                found = _solve_until(s, deadline, bound, self._offered)
-                if found is None:
-                    continue             # out of time, or a better incumbent came in
-                if found:
-                    model = self._model_assignment(s.get_model())
-                    self._found(model)
-                    limit = int(scaled[self._falsified(model)].sum()) - 1
-                elif resolution == 1:
-                    # weights unscaled: no hard-feasible model costs less than the incumbent
-                    self.emit("opt", cost, a)
+                # A finer encoding would not fit: keep this stratum at most where the
+                # incumbent has it, and go on with the clauses it left out (heuristic from here).
+                kept = int(scaled[falsified].sum())
+                if tot is not None and kept < len(tot.rhs):
+                    frozen.append(-tot.rhs[kept])
+                stratum = np.where(weights < resolution, weights, 0)
+                if not stratum.any():
                     return
-                elif self._refine(weights, resolution):
-                    resolution, tot, limit = resolution // 2, None, None
-                else:
-                    return               # a finer encoding would not fit: the local search goes on alone
+                resolution, tot, limit = None, None, None
         finally:
             s.delete()
-
-    def _refine(self, weights, resolution: int) -> bool:
-        """Whether the encoding at half the resolution still fits the budget."""
-        return _encoding_size(weights, self._falsified(self.best[1]), resolution // 2) <= MAX_TOTALIZER_SIZE
 
     def _offered(self) -> bool:
         with self._lock:
