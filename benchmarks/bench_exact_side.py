@@ -42,7 +42,7 @@ RESULTS = HERE / "results"
 LOCK = "/tmp/polystep-bench.lock"
 sys.path.insert(0, str(HERE))
 
-from bench_structured import check_answer, instance_file  # noqa: E402
+from bench_structured import check_answer, instance_file, write_results  # noqa: E402
 
 
 def section_rule(sizes, rc2_limit):
@@ -204,16 +204,7 @@ def main(argv=None) -> int:
             rows += section_generated()
         if "regression" in args.only:
             rows += section_regression(args.suite, args.seconds, args.baseline_seconds)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    md = summary(rows, args)
-    out.with_suffix(".md").write_text(md)
-    keys = sorted({k for r in rows for k in r})
-    with open(out.with_suffix(".csv"), "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        w.writerows(rows)
-    print(md)
+    write_results(Path(args.out), summary(rows, args), rows, sorted({k for r in rows for k in r}))
     return 0
 
 

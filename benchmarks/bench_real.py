@@ -69,6 +69,9 @@ from polystep_sat.verify import evaluate
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+from bench_structured import write_results  # noqa: E402
 LOCK = "/tmp/polystep-bench.lock"
 KILL_AFTER = 5.0          # SIGKILL this long after the SIGTERM
 OPTIMUM = "OPTIMUM FOUND"
@@ -452,18 +455,10 @@ def main(argv=None) -> int:
                 if plain != path:
                     plain.unlink()
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    md = markdown(rows, solvers, seconds, command, args.taskset, infos)
-    out.with_suffix(".md").write_text(md)
     fields = ["seconds", "instance", "solver", "n_vars", "n_clauses", "known_cost", "best", "cost", "score",
               "answer", "verified", "hit", "claimed_o", "status", "optimum_claimed", "wrong_optimum",
               "wrong_unsat", "refused", "exit_code", "signalled", "wall_s", "wrong", "note"]
-    with open(out.with_suffix(".csv"), "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    print(md)
+    write_results(Path(args.out), markdown(rows, solvers, seconds, command, args.taskset, infos), rows, fields)
     return 0
 
 

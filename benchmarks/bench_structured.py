@@ -210,16 +210,20 @@ def main(argv=None) -> int:
                                      time_limit=t, method=name, **r))
                     print(f"{family:<10} {formula.n_vars:>9,} {t:4g} s  {name:<9} cost {_fmt_cost(r):>14}  "
                           f"wall {r['wall_s']:.1f} s", flush=True)
-    out = Path(args.out)
+    write_results(Path(args.out), markdown(rows, methods, bool(args.nuwls), command.strip()), flat,
+                  list(flat[0]) if flat else ["family"])
+    return 0
+
+
+def write_results(out: Path, md: str, rows: list, fields: list) -> None:
+    """``out``.md (the table) and ``out``.csv (one row a run, ``fields`` its columns); print the table."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    md = markdown(rows, methods, bool(args.nuwls), command.strip())
     out.with_suffix(".md").write_text(md)
     with open(out.with_suffix(".csv"), "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(flat[0]) if flat else ["family"])
+        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
-        w.writerows(flat)
+        w.writerows(rows)
     print(md)
-    return 0
 
 
 if __name__ == "__main__":
