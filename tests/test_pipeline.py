@@ -210,3 +210,14 @@ def test_weighted_pipeline_with_dynamic_weights_reaches_the_optimum(kicks):
     assert r.cost == opt
     if kicks:
         assert "kicks_taken" in r.info
+
+
+def test_past_its_size_limit_the_cpu_pipeline_leaves_the_time_to_the_local_search(monkeypatch):
+    from polystep_sat.generate import random_ksat, weighted_mis
+    from polystep_sat.methods import polystep_pipeline
+
+    monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS", 0)
+    for f, engine in ((random_ksat(300, 4.26, seed=1), "walksat"), (weighted_mis(200, seed=1), "cwls")):
+        r = solve(f, method="polystep", time_limit=1.0, seed=0)
+        assert "polystep_skipped" in r.info and r.info["engine"] == engine
+        assert r.verified and r.n_hard_unsat == 0 and "polystep_steps" not in r.info

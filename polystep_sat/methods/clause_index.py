@@ -17,7 +17,7 @@ from numba import njit
 _SHORT = 8
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # long at 10M variables: the signal-handling thread must run
 def _seen_before(literals, lo, j):
     """-1: literal j is new in literals[lo:j]; 0: repeated; 1: its negation occurs (tautology)."""
     lit = literals[j]
@@ -30,7 +30,7 @@ def _seen_before(literals, lo, j):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # long at 10M variables: the signal-handling thread must run
 def _classify(n_vars, indptr, literals):
     """Distinct literal count per clause, and its kind: 0 tautology, 1 normal, 2 empty."""
     m = indptr.size - 1
@@ -66,7 +66,7 @@ def _classify(n_vars, indptr, literals):
     return length, kind
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # long at 10M variables: the signal-handling thread must run
 def _build(n_vars, indptr, literals, active_idx, cptr, clits, optr, occ):
     """Fill the cleaned clause CSR (literal codes) and the literal -> clause lists.
 
