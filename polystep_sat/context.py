@@ -102,7 +102,12 @@ class SearchContext:
             if self.lower_bound is None or bound > self.lower_bound:
                 self.lower_bound = int(bound)
             key = self.best_key
-        if key is not None and key[0] == 0 and key[1] <= self.lower_bound:
+        if key is not None:
+            self._meet_bound(key)
+
+    def _meet_bound(self, key) -> None:
+        """A hard-feasible best whose cost meets the lower bound is optimal: nothing left to find."""
+        if key[0] == 0 and self.lower_bound is not None and key[1] <= self.lower_bound:
             self.prove_optimum(key[1])
 
     def offer_start(self, assignment) -> None:
@@ -135,8 +140,7 @@ class SearchContext:
             self.trace.append((self.elapsed(), key[0], key[1]))
             if self.on_improve is not None:
                 self.on_improve(self.best_assignment, key[1], key[0])
-        if key[0] == 0 and self.lower_bound is not None and key[1] <= self.lower_bound:
-            self.prove_optimum(key[1])  # the bound says nothing cheaper exists
+        self._meet_bound(key)
         return True
 
     def tick(self, fraction: float, message: str = "") -> None:

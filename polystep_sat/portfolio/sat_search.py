@@ -37,15 +37,13 @@ from math import copysign
 
 import numpy as np
 
+from ..formula import exact_weight_sum
+
 # Encoding budget of the linear search: (totalizer inputs) x (bound) at most this
 # (about as many clauses: ~1 s to build, ~100 MB in the solver).
 MAX_TOTALIZER_SIZE = 1_000_000
 # Conflicts per SAT call of the linear search, between looks at the clock and at offers.
 CONFLICTS_PER_CALL = 2_000
-
-
-def _cost(soft, weights, model_set) -> int:
-    return sum(int(w) for c, w in zip(soft, weights) if not any(lit in model_set for lit in c))
 
 
 class SatSearch:
@@ -92,13 +90,16 @@ class SatSearch:
             return True
         return False
 
-    def _found(self, model) -> None:
-        """A model of the hard clauses (signed literals or a bool array): keep and send it if it is better."""
+    def _found(self, model) -> np.ndarray:
+        """A model of the hard clauses (signed literals or a bool array): keep and send it if it
+        is better; return which soft clauses it falsifies."""
         a = model if isinstance(model, np.ndarray) and model.dtype == bool else self._model_assignment(model)
-        cost = self.empty_cost + _cost(self.soft, self.weights, _literal_set(a))
+        falsified = self._falsified(a)
+        cost = self.empty_cost + exact_weight_sum(np.asarray(self.weights, dtype=np.int64)[falsified])
         if self.best is None or cost < self.best[0]:
             self.best = (cost, a)
             self.emit("model", cost, a)
+        return falsified
 
     def _raise_bound(self, lb: int) -> None:
         if lb > self.lower_bound:
@@ -229,9 +230,7 @@ class SatSearch:
                     if found is None:
                         continue             # out of time, or a better incumbent came in
                     if found:
-                        model = self._model_assignment(s.get_model())
-                        self._found(model)
-                        limit = int(scaled[self._falsified(model)].sum()) - 1
+                        limit = int(scaled[self._found(s.get_model())].sum()) - 1
                         continue
                 # Nothing is cheaper in this stratum at this resolution.
                 if resolution == 1 and not frozen and stratum is weights:
