@@ -36,6 +36,7 @@ import time
 from math import copysign
 
 import numpy as np
+from pysat.solvers import Cadical195
 
 from ..formula import exact_weight_sum
 
@@ -44,6 +45,13 @@ from ..formula import exact_weight_sum
 MAX_TOTALIZER_SIZE = 1_000_000
 # Conflicts per SAT call of the linear search, between looks at the clock and at offers.
 CONFLICTS_PER_CALL = 2_000
+# The linear search's SAT solver. CaDiCaL keeps the phases it is given (the incumbent) where
+# Glucose's phase saving soon forgets them: on hs-timetabling Italy1 it went from 51 to 13
+# in 3 s where Glucose stalled at 39. It cannot be interrupted, so calls are sliced by conflicts.
+LINEAR_SEARCH_SOLVER = "cd19"
+# Core-guided search steps aside when its lower bound has not risen for this long
+# (and for half the time it has run): the linear search gets the time.
+CORE_STALL_SECONDS = 2.0
 
 
 class SatSearch:
@@ -177,9 +185,19 @@ class SatSearch:
         return False
 
     def _watch_bound(self, rc2, stop) -> None:
-        """Send RC2's lower bound as it rises (it grows by one core at a time)."""
+        """Send RC2's lower bound as it rises (it grows by one core at a time); interrupt
+        RC2 when the bound has stalled for CORE_STALL_SECONDS and half its time so far
+        (CPU seconds: on one core the process is paused while the local search has its turn)."""
+        start = last_rise = time.process_time()
         while not stop.wait(0.2):
+            before = self.lower_bound
             self._raise_bound(self.empty_cost + int(rc2.cost))
+            now = time.process_time()
+            if self.lower_bound > before:
+                last_rise = now
+            elif now - last_rise > max(CORE_STALL_SECONDS, 0.5 * (now - start)):
+                rc2.interrupt()
+                return
 
     def linear_search(self, deadline: float) -> None:
         """Solution-improving search below the incumbent, at a falling resolution,
@@ -190,7 +208,7 @@ class SatSearch:
         n = self.formula.n_vars
         top = n
         relax = []                       # true when soft clause i may be falsified
-        s = Solver(name="g4", bootstrap_with=self.hard)
+        s = Solver(name=LINEAR_SEARCH_SOLVER, bootstrap_with=self.hard)
         try:
             for c in self.soft:
                 if len(c) == 1:
@@ -213,7 +231,9 @@ class SatSearch:
                 falsified = self._falsified(a)
                 if resolution is None:
                     resolution = _resolution(stratum, falsified)
-                scaled = stratum // resolution
+                    if _encoding_size(stratum, falsified, resolution) > 4 * MAX_TOTALIZER_SIZE:
+                        return               # even the heaviest clauses alone are too many for a totalizer
+                scaled = _scaled(stratum, resolution)
                 if limit is None:
                     limit = int(scaled[falsified].sum()) - 1
                 if limit >= 0:
@@ -242,7 +262,9 @@ class SatSearch:
                 # A finer encoding would not fit: keep this stratum at most where the
                 # incumbent has it, and go on with the clauses it left out (heuristic from here).
                 kept = int(scaled[falsified].sum())
-                if tot is not None and kept < len(tot.rhs):
+                if kept == 0:             # the incumbent satisfies the whole stratum: keep it so
+                    frozen.extend(-r for r, k in zip(relax, scaled.tolist()) if k > 0)
+                elif kept < len(tot.rhs):  # the loop above built tot with outputs up to limit + 1 = kept
                     frozen.append(-tot.rhs[kept])
                 stratum = np.where(weights < resolution, weights, 0)
                 if not stratum.any():
@@ -271,17 +293,25 @@ def _literal_set(a) -> set:
     return set(np.where(a, v, -v).tolist())
 
 
+def _scaled(weights, d: int) -> np.ndarray:
+    """Weights at resolution ``d``, divided by their common factor: a stratum of equal
+    weights then counts one totalizer input per clause."""
+    scaled = weights // d
+    return scaled // max(1, int(np.gcd.reduce(scaled)))
+
+
 def _encoding_size(weights, falsified, d: int) -> int:
     """Totalizer inputs x bound at resolution ``d`` below the incumbent."""
-    scaled = weights // d
+    scaled = _scaled(weights, d)
     bound = int(scaled[falsified].sum())
     return int(np.minimum(scaled, bound + 1).sum()) * max(bound, 1)
 
 
 def _resolution(weights, falsified) -> int:
-    """The smallest power of two that keeps the totalizer within budget."""
-    d = 1
-    while _encoding_size(weights, falsified, d) > MAX_TOTALIZER_SIZE:
+    """The smallest power of two that keeps the totalizer within budget, but no coarser
+    than the heaviest weight (the heaviest clauses always count)."""
+    d, top = 1, int(weights.max())
+    while _encoding_size(weights, falsified, d) > MAX_TOTALIZER_SIZE and 2 * d <= top:
         d *= 2
     return d
 
@@ -291,12 +321,14 @@ def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False
 
     A timer interrupts the solver at the deadline (one slice can take seconds
     on a big encoding); the slices let a better incumbent cut in."""
+    can_interrupt = not isinstance(solver.solver, Cadical195)
     timer = threading.Timer(max(0.0, deadline - time.perf_counter()), solver.interrupt)
-    timer.start()
+    if can_interrupt:
+        timer.start()
     try:
         while time.perf_counter() < deadline:
             solver.conf_budget(CONFLICTS_PER_CALL)
-            res = solver.solve_limited(assumptions=assumptions, expect_interrupt=True)
+            res = solver.solve_limited(assumptions=assumptions, expect_interrupt=can_interrupt)
             if res is not None:
                 return res
             if interrupted():
@@ -304,4 +336,5 @@ def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False
         return None
     finally:
         timer.cancel()
-        solver.clear_interrupt()
+        if can_interrupt:
+            solver.clear_interrupt()
