@@ -219,6 +219,69 @@ def test_linear_search_with_big_weights_improves_and_keeps_its_deadline():
     assert all(c == want for k, c in log if k == "opt")
 
 
+def test_a_stratum_the_incumbent_satisfies_whole_stays_satisfied(monkeypatch):
+    """A tiny encoding budget makes the search take the heavy clause alone first; the
+    incumbent satisfies it, so it is frozen (kept satisfied) while the light clauses are
+    improved. Dropping it instead, the light search only finds models that break it."""
+    from polystep_sat.formula import Formula
+    from polystep_sat.portfolio import sat_search
+
+    monkeypatch.setattr(sat_search, "MAX_TOTALIZER_SIZE", 5)
+    f = Formula.from_clauses([[1, 2], [-1], [-2], [-3]], n_vars=3, weights=[1000, 1, 1, 1],
+                             hard=[False] * 4, weighted=True)
+    log = []
+    search = SatSearch(f, lambda kind, cost, a: log.append((kind, cost)))
+    search.offer(3, np.array([True, True, True]))   # heavy clause satisfied, light cost 3
+    search._take_offer()
+    search.linear_search(time.perf_counter() + 10)
+    assert ("model", 1) in log and search.best[0] == 1
+
+
+def test_unweighted_formula_too_big_to_encode_leaves_the_linear_search_at_once(monkeypatch):
+    from polystep_sat.portfolio import sat_search
+
+    monkeypatch.setattr(sat_search, "MAX_TOTALIZER_SIZE", 10)
+    f = random_ksat(200, 4.26, seed=4)   # unweighted: no coarser resolution exists
+    search = SatSearch(f, lambda *a: None)
+    search.hard_model(time.perf_counter() + 5)
+    t0 = time.perf_counter()
+    search.linear_search(t0 + 10)
+    assert time.perf_counter() - t0 < 2
+
+
+class _StalledRC2:
+    """What the bound watcher sees of RC2: a cost that rises only while ``rising``."""
+
+    def __init__(self, rising):
+        self.cost, self.rising, self.interrupted_at = 0, rising, None
+
+    def interrupt(self):
+        self.interrupted_at = time.process_time()
+
+
+@pytest.mark.parametrize("rising", [False, True])
+def test_core_guided_search_steps_aside_when_its_bound_stalls(monkeypatch, rising):
+    from polystep_sat.portfolio import sat_search
+
+    monkeypatch.setattr(sat_search, "CORE_STALL_SECONDS", 0.3)
+    f = random_weighted_partial(20, 20, 30, seed=5)
+    search = SatSearch(f, lambda *a: None)
+    rc2, stop = _StalledRC2(rising), threading.Event()
+    watch = threading.Thread(target=search._watch_bound, args=(rc2, stop), daemon=True)
+    watch.start()
+    t0 = time.process_time()
+    while time.process_time() - t0 < 1.5 and rc2.interrupted_at is None:   # CPU time: RC2 at work
+        if rising:
+            rc2.cost += 1
+        sum(range(10_000))
+    stop.set()
+    watch.join()
+    if rising:
+        assert rc2.interrupted_at is None
+    else:
+        assert rc2.interrupted_at is not None and rc2.interrupted_at - t0 < 1.2
+
+
 def test_messages_round_trip_and_refuse_garbage():
     a = np.array([True, False, True, True, False, False, True, False, True])
     kind, cost, b = decode(encode("model", 12, a), a.size)

@@ -9,14 +9,15 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
    clauses, which a SAT solver satisfies at once and a local search may not:
    this model is the search's start, as in NuWLS-c.
 2. **Core-guided search** (PySAT's RC2, stratified, with core exhaustion,
-   minimisation and AtMost1 detection) for ``core_share`` of the time. Every
-   core raises the lower bound (sent as it rises); every finished weight
-   level gives a model; finishing proves the optimum.
+   minimisation and AtMost1 detection) for ``core_share`` of the time, or
+   less when its bound stops rising. Every core raises the lower bound (sent
+   as it rises); every finished weight level gives a model; finishing proves
+   the optimum.
 3. **Solution-improving linear search** for the rest of the time: the soft
    clauses get relaxation variables and a totalizer bounds their (scaled)
    weight below the incumbent's; the incumbent (ours, or the local search's,
-   sent in through :meth:`SatSearch.offer`) is the solver's phase, so each
-   call looks near the best point known. Big weights are divided by a
+   sent in through :meth:`SatSearch.offer`) is the solver's phase (CaDiCaL,
+   which keeps given phases), so each call looks near the best point known. Big weights are divided by a
    resolution that keeps the encoding small, halved each time nothing better
    exists at the current one; at resolution 1 an unsatisfiable bound proves
    the incumbent optimal. Where halving would not fit, the stratum is frozen
