@@ -76,22 +76,27 @@ def _satisfied_numpy(formula: Formula, a: np.ndarray) -> np.ndarray:
 
 def _satisfied_loop(indptr, literals, a) -> np.ndarray:
     """The same answer in one pass over the literals and no temporaries (a
-    plain loop of its own, compiled: ~0.5 s for 128M literals where the NumPy
-    path takes ~8 s and gigabytes)."""
+    plain loop of its own, compiled: ~0.6 s for 128M literals where the NumPy
+    path takes ~8 s and gigabytes). The assignment goes in as a bitset: its
+    random reads then hit a cache of 1/8 the size (1.25 MB at 10M variables;
+    twice as fast as a byte per variable)."""
     from .dimacs_scan import _kernel  # compiles once, cached on disk
 
-    return _kernel(_satisfied_kernel, True)(indptr, literals, a)
+    bits = np.packbits(np.asarray(a, dtype=bool), bitorder="little")
+    return _kernel(_satisfied_kernel, True)(indptr, literals, bits)
 
 
-def _satisfied_kernel(indptr, literals, a):
+def _satisfied_kernel(indptr, literals, bits):
     m = indptr.size - 1
-    out = np.zeros(m, dtype=np.bool_)
+    out = np.empty(m, dtype=np.bool_)
     for c in range(m):
+        sat = 0
         for p in range(indptr[c], indptr[c + 1]):
             lit = literals[p]
-            if (lit > 0 and a[lit - 1]) or (lit < 0 and not a[-lit - 1]):
-                out[c] = True
-                break
+            v = (lit if lit > 0 else -lit) - 1
+            value = (bits[v >> 3] >> (v & 7)) & 1
+            sat |= value if lit > 0 else 1 - value
+        out[c] = sat != 0
     return out
 
 

@@ -196,6 +196,19 @@ def test_polarity_assignment_follows_the_majority_sign():
     assert polarity_assignment(f).tolist() == [True, True, False, False, False]
 
 
+def test_polarity_assignment_compiled_loop_agrees_with_numpy(monkeypatch):
+    # large formulas take a compiled pass instead of NumPy's index and bincounts
+    import polystep_sat.solver as solver
+
+    odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5]], n_vars=17)
+    for f in [odd] + [random_ksat(203, 4.26, seed=s) for s in range(3)]:
+        monkeypatch.setattr(solver, "POLARITY_LOOP_MIN_LITERALS", 10**12)
+        slow = solver.polarity_assignment(f)
+        monkeypatch.setattr(solver, "POLARITY_LOOP_MIN_LITERALS", 0)
+        fast = solver.polarity_assignment(f)
+        assert fast.dtype == bool and np.array_equal(slow, fast)
+
+
 BUDGETS = {  # work budgets instead of time limits, so runs are comparable bit for bit
     "polystep": dict(max_steps=20),
     "walksat": dict(max_flips=3_000),
@@ -243,8 +256,11 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
     from polystep_sat.generate import random_weighted_partial
 
     verify = importlib.import_module("polystep_sat.verify")  # the module (the package exports a function so named)
-    for seed in range(3):
-        f = random_weighted_partial(300, 500, 800, seed=seed)
+    # odd shapes too: empty clauses, tautologies, repeats, unused variables, n_vars not a multiple of 8
+    odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5], [17]], n_vars=17,
+                               hard=[False, True, False, False, True, False, False])
+    for seed in range(4):
+        f = random_weighted_partial(300 + seed, 500, 800, seed=seed) if seed < 3 else odd
         rng = np.random.default_rng(seed)
         a = rng.random(f.n_vars) < 0.5
         monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 10**12)
