@@ -39,6 +39,11 @@ PENDING_CHECK_BEFORE = 0.6
 # Seconds one independent check of an assignment takes, per literal (1.5 s at
 # 128M literals, measured on a 2-core machine).
 CHECK_SECONDS_PER_LITERAL = 1.2e-8
+# Seconds a method's set-up takes per literal before it can offer anything
+# (WalkSAT's clause cleaning and occurrence lists: 14-23 s at 128M literals on
+# a 2-core machine; it cannot be interrupted). With less time left after the
+# first answer, no search starts: it could only make the answer late.
+SETUP_SECONDS_PER_LITERAL = 1.5e-7
 
 
 class Interrupted(Exception):
@@ -192,15 +197,33 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     if ev.n_hard_unsat == 0:
         anytime.accept(ev.cost, first)
         out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")
-    anytime.start(formula)
     # the limit counts from the start of the process, as a harness's stopwatch does
     left = args.time_limit - (time.perf_counter() - state["process_start"])
     # solve() re-checks its answer after its deadline: leave it the time of one check
     left -= min(0.25 * left, CHECK_SECONDS_PER_LITERAL * formula.n_literals)
+    if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:
+        out.comment(f"{left:.1f} s left: too little for a search's set-up on {formula.n_literals:,} literals; "
+                    "answering with the first answer")
+        state["result"] = _first_answer_result(args, formula, first, ev)
+        return 0
+    anytime.start(formula)
     result = solve(formula, method=args.method, time_limit=max(left, 0.01), seed=args.seed,
                    backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
     state["result"] = result
     return 0
+
+
+def _first_answer_result(args, formula, first, ev):
+    """The Result of a run that had no time to search: the first answer, checked."""
+    from .result import OPTIMUM, SATISFIABLE, UNKNOWN, Result
+
+    info = {"search": "skipped: too little time left after the parse"}
+    common = dict(method=args.method, n_vars=formula.n_vars, n_clauses=formula.n_clauses, seed=args.seed, info=info)
+    if ev.n_hard_unsat:
+        return Result(None, None, None, None, UNKNOWN, False, **common)
+    frac = 1.0 - ev.n_unsat / max(formula.n_soft, 1)
+    return Result(first, ev.cost, ev.n_unsat, 0, OPTIMUM if ev.cost == 0 else SATISFIABLE, True,
+                  satisfied_fraction=frac, found_by="first answer", **common)
 
 
 def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
