@@ -45,7 +45,7 @@ from .dimacs_scan import (
     EV_BUDGET, EV_END, EV_EOF, EV_FORMAT, EV_PLINE, E_LIT_OVERFLOW, E_NEG_WEIGHT, E_NO_HEADER, E_OVERFLOW,
     E_VAR_RANGE, F_CNF, F_NEW_WCNF, F_OLD_WCNF, F_UNKNOWN, INT32_MAX, INT64_MAX, N_STATE, S_CLAUSE_LINE,
     S_ERR_POS, S_ERR_VAL, S_FMT, S_HAS_TOP, S_IN_CLAUSE, S_LINE, S_LINE_START, S_MAX_VAR, S_NCLAUSES,
-    S_NC_DECL, S_NLITS, S_NV, S_POS, S_P_LINE, S_REQUIRE_HEADER, S_SEEN, S_TOP, _kernel, _scan,
+    S_NC_DECL, S_NLITS, S_NV, S_POS, S_P_LINE, S_REQUIRE_HEADER, S_SEEN, S_TOP, _cores, _kernel, _scan,
 )
 from .dimacs_write import JIT_MIN_LITERALS, write_dimacs  # noqa: F401  (the writer's public home stays here)
 from .formula import Formula
@@ -65,10 +65,7 @@ JIT_MIN_BYTES = 1 << 20
 # least this many bytes, scanned by threads (the compiled kernel releases the
 # GIL) and stitched together; a clause spanning a cut falls back to sequential.
 PARALLEL_MIN_BYTES = 16 << 20
-try:
-    WORKERS = max(1, min(8, len(os.sched_getaffinity(0))))
-except AttributeError:  # not on Linux
-    WORKERS = max(1, min(8, os.cpu_count() or 1))
+WORKERS = _cores()
 
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),

@@ -74,7 +74,8 @@ def warm_up(log=None) -> dict:
         from .solver import _polarity_kernel  # the large-formula first answer
         from .verify import _satisfied_loop  # the large-formula check of every answer
 
-        _kernel(_polarity_kernel, True)(small.literals, np.zeros(small.n_vars, dtype=np.int32))
+        for dtype in (np.int32, np.int64):  # int64 past 2**31 literals
+            _kernel(_polarity_kernel, True)(small.literals, np.zeros(small.n_vars, dtype=dtype))
         _satisfied_loop(small.indptr, small.literals, np.zeros(small.n_vars, dtype=bool))
 
     part("dimacs reader", dimacs)

@@ -198,8 +198,10 @@ def test_polarity_assignment_follows_the_majority_sign():
 
 def test_polarity_assignment_compiled_loop_agrees_with_numpy(monkeypatch):
     # large formulas take a compiled pass instead of NumPy's index and bincounts
+    import polystep_sat.dimacs_scan as dimacs_scan
     import polystep_sat.solver as solver
 
+    monkeypatch.setattr(dimacs_scan, "_cores", lambda: 3)  # three shares of the literals, summed
     odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5]], n_vars=17)
     for f in [odd] + [random_ksat(203, 4.26, seed=s) for s in range(3)]:
         monkeypatch.setattr(solver, "POLARITY_LOOP_MIN_LITERALS", 10**12)
@@ -255,7 +257,10 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
 
     from polystep_sat.generate import random_weighted_partial
 
+    import polystep_sat.dimacs_scan as dimacs_scan
+
     verify = importlib.import_module("polystep_sat.verify")  # the module (the package exports a function so named)
+    monkeypatch.setattr(dimacs_scan, "_cores", lambda: 3)  # the clauses in three ranges, one thread each
     # odd shapes too: empty clauses, tautologies, repeats, unused variables, n_vars not a multiple of 8
     odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5], [17]], n_vars=17,
                                hard=[False, True, False, False, True, False, False])
