@@ -167,6 +167,7 @@ def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
 
 
 def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
+    from .backend import small_pages
     from .dimacs import DimacsError, read_dimacs
     from .solver import polarity_assignment, solve
     from .verify import evaluate
@@ -177,7 +178,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     t0 = time.perf_counter()
     progress = state["progress"] = _progress_reporter(args)
     try:
-        formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)
+        with small_pages():  # the formula's arrays are written once, in order
+            formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)
     except DimacsError as exc:
         state["input_error"] = str(exc)
         return EXIT_INPUT_ERROR
@@ -192,8 +194,9 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     state["search_start"] = time.perf_counter()
     # An answer of the first moment (checked here, by the independent
     # evaluation), so a signal during the method's set-up still finds one.
-    first = polarity_assignment(formula)
-    ev = evaluate(formula, first)
+    with small_pages():
+        first = polarity_assignment(formula)
+        ev = evaluate(formula, first)
     if ev.n_hard_unsat == 0:
         anytime.accept(ev.cost, first)
         out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")

@@ -274,3 +274,20 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
         fast = verify.evaluate(f, a)
         assert np.array_equal(slow.satisfied, fast.satisfied)
         assert (slow.cost, slow.n_unsat, slow.n_hard_unsat) == (fast.cost, fast.n_unsat, fast.n_hard_unsat)
+
+
+def test_small_pages_turns_numpys_huge_page_advice_off_and_back():
+    from polystep_sat.backend import small_pages
+
+    toggle = pytest.importorskip("numpy._core.multiarray")._set_madvise_hugepage
+    before = toggle(True)
+    try:
+        with pytest.raises(KeyError):
+            with small_pages():
+                inside = toggle(False)  # reads the setting (and leaves it as it was)
+                a = np.ones(1 << 21)
+                raise KeyError
+        assert inside is False and a.sum() == 1 << 21
+        assert toggle(True) is True  # restored, even though the block raised
+    finally:
+        toggle(before)
