@@ -53,12 +53,13 @@ def evaluate(formula: Formula, assignment) -> Evaluation:
         satisfied = _satisfied_loop(formula.indptr, formula.literals, a)
     else:
         satisfied = _satisfied_numpy(formula, a)
-    falsified = ~satisfied
-    soft_false = falsified & ~formula.hard
+    soft_false = ~(satisfied | formula.hard)
+    # count_nonzero, not sum: several times faster on 42M flags
+    n_unsat = int(np.count_nonzero(soft_false))
     return Evaluation(
         cost=exact_weight_sum(formula.weights[soft_false]),
-        n_unsat=int(soft_false.sum()),
-        n_hard_unsat=int((falsified & formula.hard).sum()),
+        n_unsat=n_unsat,
+        n_hard_unsat=int(satisfied.size - np.count_nonzero(satisfied)) - n_unsat,  # the other falsified ones
         satisfied=satisfied,
     )
 
