@@ -264,6 +264,31 @@ def test_no_search_starts_when_its_set_up_cannot_end_in_time(monkeypatch, capfd,
     assert parse_output(out)["s"] == ["SATISFIABLE"] and parse_output(out)["o"] == [first.cost]
 
 
+
+@pytest.mark.parametrize("check_seconds, printed", [(0.0, "better"), (1.0, "first")])
+def test_after_a_signal_a_pending_candidate_is_checked_only_if_in_time(monkeypatch, capfd, check_seconds, printed):
+    # at 10M variables one check takes over a second: after SIGTERM the answer
+    # cannot wait for it, and the best already checked is printed instead
+    import polystep_sat.cli as cli
+    from polystep_sat.verify import evaluate
+
+    formula = read_dimacs(INSTANCES / "uf50-218-01.cnf")
+    first, better = np.zeros(formula.n_vars, dtype=bool), np.ones(formula.n_vars, dtype=bool)
+    costs = {"first": evaluate(formula, first).cost, "better": evaluate(formula, better).cost}
+    if costs["better"] > costs["first"]:
+        first, better = better, first
+        costs = {"first": costs["better"], "better": costs["first"]}
+    monkeypatch.setattr(cli, "CHECK_SECONDS_PER_LITERAL", check_seconds / formula.n_literals)
+    anytime = cli.Anytime(cli.Output())
+    anytime.formula = formula
+    anytime.accept(costs["first"], first)
+    anytime.offer(better, costs["better"], 0)
+    code = cli._conclude(cli.Output(), anytime, {"signal_time": time.perf_counter()}, {}, False, True)
+    out = parse_output(capfd.readouterr().out)
+    assert code == 10 and out["s"] == ["SATISFIABLE"] and out["o"][-1] == costs[printed]
+    assert out["v"] == ["".join("1" if x else "0" for x in (better if printed == "better" else first))]
+
+
 BIG = 2**63 - 1
 
 
