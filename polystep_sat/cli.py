@@ -117,7 +117,7 @@ class Anytime:
             if item is None:
                 return
             assignment, claimed = item
-            ev = evaluate(self.formula, assignment)
+            ev = evaluate(self.formula, assignment, threads=1)  # the search keeps its core
             if ev.n_hard_unsat:
                 return
             if ev.cost != claimed:

@@ -273,6 +273,7 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
         monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 0)
         fast = verify.evaluate(f, a)
         assert np.array_equal(slow.satisfied, fast.satisfied)
+        assert np.array_equal(verify.evaluate(f, a, threads=1).satisfied, fast.satisfied)
         assert (slow.cost, slow.n_unsat, slow.n_hard_unsat) == (fast.cost, fast.n_unsat, fast.n_hard_unsat)
 
 
