@@ -36,9 +36,12 @@ OVERRUN_SECONDS = 1.0
 PENDING_CHECK_BY = 0.8
 
 
-# Seconds one independent check of an assignment takes, per literal (1.5 s at
-# 128M literals, measured on a 2-core machine).
+# Seconds one independent check of an assignment takes, per literal (0.6-1.5 s
+# at 128M literals on a 2-core machine, the more when the search runs beside it).
 CHECK_SECONDS_PER_LITERAL = 1.2e-8
+# Seconds solve()'s final PySAT cross-check takes per literal, on formulas up to
+# verify.PYSAT_CHECK_MAX_LITERALS (0.8-1.2 s at 1.28M literals on a 2-core machine).
+PYSAT_CHECK_SECONDS_PER_LITERAL = 8e-7
 # Seconds a method's set-up takes per literal before it can offer anything
 # (WalkSAT's clause cleaning and occurrence lists: 14-23 s at 128M literals on
 # a 2-core machine; it cannot be interrupted). With less time left after the
@@ -170,7 +173,7 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     from .backend import small_pages
     from .dimacs import DimacsError, read_dimacs
     from .solver import polarity_assignment, solve
-    from .verify import evaluate
+    from .verify import PYSAT_CHECK_MAX_LITERALS, evaluate
 
     out.json_mode = args.json
     out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
@@ -202,8 +205,11 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
         out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")
     # the limit counts from the start of the process, as a harness's stopwatch does
     left = args.time_limit - (time.perf_counter() - state["process_start"])
-    # solve() re-checks its answer after its deadline: leave it the time of one check
-    left -= min(0.25 * left, CHECK_SECONDS_PER_LITERAL * formula.n_literals)
+    # solve() re-checks its answer after its deadline (with PySAT too, up to
+    # PYSAT_CHECK_MAX_LITERALS): leave it the time of that check
+    per_literal = CHECK_SECONDS_PER_LITERAL + PYSAT_CHECK_SECONDS_PER_LITERAL * (
+        formula.n_literals <= PYSAT_CHECK_MAX_LITERALS)
+    left -= min(0.25 * left, per_literal * formula.n_literals)
     if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:
         out.comment(f"{left:.1f} s left: too little for a search's set-up on {formula.n_literals:,} literals; "
                     "answering with the first answer")
