@@ -31,14 +31,22 @@ O_LINE_INTERVAL = 0.25
 # The CLI answers on its own this long after the time limit if the search has
 # not ended by then.
 OVERRUN_SECONDS = 1.0
-# After a signal, a not-yet-checked candidate is still checked up to this long
-# after the signal arrived.
-PENDING_CHECK_BEFORE = 0.6
+# After a signal, a not-yet-checked candidate is still checked if that check
+# (after one in flight, which it waits for) can end this long after the signal.
+PENDING_CHECK_BY = 0.8
 
 
-# Seconds one independent check of an assignment takes, per literal (1.5 s at
-# 128M literals, measured on a 2-core machine).
+# Seconds one independent check of an assignment takes, per literal (0.6-1.5 s
+# at 128M literals on a 2-core machine, the more when the search runs beside it).
 CHECK_SECONDS_PER_LITERAL = 1.2e-8
+# Seconds solve()'s final PySAT cross-check takes per literal, on formulas up to
+# verify.PYSAT_CHECK_MAX_LITERALS (0.8-1.2 s at 1.28M literals on a 2-core machine).
+PYSAT_CHECK_SECONDS_PER_LITERAL = 8e-7
+# Seconds a method's set-up takes per literal before it can offer anything
+# (WalkSAT's clause cleaning and occurrence lists: 14-23 s at 128M literals on
+# a 2-core machine; it cannot be interrupted). With less time left after the
+# first answer, no search starts: it could only make the answer late.
+SETUP_SECONDS_PER_LITERAL = 1.5e-7
 
 
 class Interrupted(Exception):
@@ -112,7 +120,7 @@ class Anytime:
             if item is None:
                 return
             assignment, claimed = item
-            ev = evaluate(self.formula, assignment)
+            ev = evaluate(self.formula, assignment, threads=1)  # the search keeps its core
             if ev.n_hard_unsat:
                 return
             if ev.cost != claimed:
@@ -162,9 +170,10 @@ def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
 
 
 def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
+    from .backend import small_pages
     from .dimacs import DimacsError, read_dimacs
     from .solver import polarity_assignment, solve
-    from .verify import evaluate
+    from .verify import PYSAT_CHECK_MAX_LITERALS, evaluate
 
     out.json_mode = args.json
     out.comment(f"polystep-sat {_version()}: method={args.method} seed={args.seed} "
@@ -172,7 +181,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     t0 = time.perf_counter()
     progress = state["progress"] = _progress_reporter(args)
     try:
-        formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)
+        with small_pages():  # the formula's arrays are written once, in order
+            formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)
     except DimacsError as exc:
         state["input_error"] = str(exc)
         return EXIT_INPUT_ERROR
@@ -187,20 +197,42 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     state["search_start"] = time.perf_counter()
     # An answer of the first moment (checked here, by the independent
     # evaluation), so a signal during the method's set-up still finds one.
-    first = polarity_assignment(formula)
-    ev = evaluate(formula, first)
+    with small_pages():
+        first = polarity_assignment(formula)
+        ev = evaluate(formula, first)
     if ev.n_hard_unsat == 0:
         anytime.accept(ev.cost, first)
         out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")
-    anytime.start(formula)
     # the limit counts from the start of the process, as a harness's stopwatch does
     left = args.time_limit - (time.perf_counter() - state["process_start"])
-    # solve() re-checks its answer after its deadline: leave it the time of one check
-    left -= min(0.25 * left, CHECK_SECONDS_PER_LITERAL * formula.n_literals)
+    # solve() re-checks its answer after its deadline (with PySAT too, up to
+    # PYSAT_CHECK_MAX_LITERALS): leave it the time of that check
+    per_literal = CHECK_SECONDS_PER_LITERAL + PYSAT_CHECK_SECONDS_PER_LITERAL * (
+        formula.n_literals <= PYSAT_CHECK_MAX_LITERALS)
+    left -= min(0.25 * left, per_literal * formula.n_literals)
+    if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:
+        out.comment(f"{left:.1f} s left: too little for a search's set-up on {formula.n_literals:,} literals; "
+                    "answering with the first answer")
+        state["result"] = _first_answer_result(args, formula, first, ev)
+        return 0
+    anytime.start(formula)
     result = solve(formula, method=args.method, time_limit=max(left, 0.01), seed=args.seed,
                    backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
     state["result"] = result
     return 0
+
+
+def _first_answer_result(args, formula, first, ev):
+    """The Result of a run that had no time to search: the first answer, checked."""
+    from .result import OPTIMUM, SATISFIABLE, UNKNOWN, Result
+
+    info = {"search": "skipped: too little time left after the parse"}
+    common = dict(method=args.method, n_vars=formula.n_vars, n_clauses=formula.n_clauses, seed=args.seed, info=info)
+    if ev.n_hard_unsat:
+        return Result(None, None, None, None, UNKNOWN, False, **common)
+    frac = 1.0 - ev.n_unsat / max(formula.n_soft, 1)
+    return Result(first, ev.cost, ev.n_unsat, 0, OPTIMUM if ev.cost == 0 else SATISFIABLE, True,
+                  satisfied_fraction=frac, found_by="first answer", **common)
 
 
 def _finish_solve(args, out: Output, anytime: Anytime, state: dict) -> int:
@@ -572,11 +604,13 @@ def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
                         "see `polystep-sat warmup`): printing the best assignment found so far")
         anytime.shutdown()
         # A candidate offered but not yet re-checked is worth the check while
-        # the deadline allows it (~0.25 s at 1M variables; SIGKILL comes 1 s
-        # after SIGTERM).
+        # the deadline allows it (~0.15 s at 1M variables, over 1 s at 10M under
+        # load; SIGKILL comes 1 s after SIGTERM).
         since = time.perf_counter() - state.get("signal_time", time.perf_counter())
-        if anytime.pending is not None and since < PENDING_CHECK_BEFORE:
-            anytime.check_pending()
+        if anytime.pending is not None:
+            checks = 2 if anytime.check_lock.locked() else 1
+            if since + checks * CHECK_SECONDS_PER_LITERAL * anytime.formula.n_literals < PENDING_CHECK_BY:
+                anytime.check_pending()
         text, code = _final_from_best(anytime)
         if out.json_mode:
             import json

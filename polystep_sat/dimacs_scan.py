@@ -3,10 +3,13 @@
 One function, :func:`_scan`, written for numba and plain Python alike (the
 reader compiles it for large inputs and runs it interpreted for small ones),
 the layout of the state vector it carries between chunk calls, and
-:func:`_kernel`, which compiles such a function (the writer's too) once. The
+:func:`_kernel`, which compiles such a function (the writer's too) once, and
+:func:`_in_threads`, which runs compiled kernels on several cores. The
 reader (:mod:`polystep_sat.dimacs`) turns its events and error codes into a
 Formula or a :class:`~polystep_sat.dimacs.DimacsError`.
 """
+
+import os
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -39,6 +42,38 @@ def _kernel(func, jit: bool):
 
         _jitted[func] = njit(cache=True, nogil=True)(func)
     return _jitted[func]
+
+
+def _cores() -> int:
+    """The cores this process may run on (at most 8)."""
+    try:
+        return max(1, min(8, len(os.sched_getaffinity(0))))
+    except AttributeError:  # not on Linux
+        return max(1, min(8, os.cpu_count() or 1))
+
+
+def _in_threads(calls) -> None:
+    """Run the zero-argument callables ``calls``: the first on this thread, each
+    other one on a thread of its own (compiled kernels release the GIL).
+    Re-raises the first exception any of them raised."""
+    import threading
+
+    errors = []
+
+    def guarded(fn):
+        try:
+            fn()
+        except BaseException as e:  # re-raised below, on the caller's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(fn,), daemon=True) for fn in calls[1:]]
+    for t in threads:
+        t.start()
+    guarded(calls[0])
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def _scan(buf, stop, st, lits, indptr, weights, hard):

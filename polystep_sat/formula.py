@@ -46,13 +46,17 @@ class Formula:
     hard : hard-clause mask; default none hard.
     weighted : whether the instance came as WCNF (affects output only).
 
+    check : validate ``indptr`` and ``literals`` (monotone, no literal 0, none
+        beyond ``n_vars``). The DIMACS reader, which guarantees all three,
+        skips it: at 128M literals the checks' temporaries cost ~1 GB and 0.5 s.
+
     ``warnings``: what the reader tolerated in the file (header counts that
     disagree with it), one line each; empty for a formula built any other way.
     """
 
     warnings: tuple | list = ()
 
-    def __init__(self, n_vars, indptr, literals, weights=None, hard=None, *, weighted=False):
+    def __init__(self, n_vars, indptr, literals, weights=None, hard=None, *, weighted=False, check=True):
         self.n_vars = int(n_vars)
         literals = np.asarray(literals)
         idx_type = np.int32 if literals.size <= INT32_MAX else np.int64
@@ -61,9 +65,9 @@ class Formula:
         m = self.indptr.size - 1
         if m < 0 or self.indptr[0] != 0 or self.indptr[-1] != self.literals.size:
             raise ValueError("indptr must start at 0 and end at len(literals)")
-        if np.any(np.diff(self.indptr) < 0):
+        if check and np.any(np.diff(self.indptr) < 0):
             raise ValueError("indptr must be non-decreasing")
-        if self.literals.size:
+        if check and self.literals.size:
             if np.any(self.literals == 0):
                 raise ValueError("literal 0 is not allowed (it terminates clauses in DIMACS)")
             if int(np.abs(self.literals).max()) > self.n_vars:
@@ -75,9 +79,10 @@ class Formula:
             self.weights = np.ascontiguousarray(weights, dtype=np.int64)
         if self.weights.shape != (m,) or self.hard.shape != (m,):
             raise ValueError("weights and hard must have one entry per clause")
-        if np.any(self.weights < 0):
+        if weights is not None and np.any(self.weights < 0):
             raise ValueError("weights must be non-negative")
-        self.weights[self.hard] = 0
+        if hard is not None:
+            self.weights[self.hard] = 0
         self.weighted = bool(weighted)
 
     # ------------------------------------------------------------------ build

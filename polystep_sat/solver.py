@@ -15,6 +15,8 @@ from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum
 
 # Share of the time limit the SAT call on the hard clauses may use.
 HARD_CHECK_SHARE = 0.25
+# From this many literals the first answer is a compiled loop (NumPy below: no numba start-up).
+POLARITY_LOOP_MIN_LITERALS = 4_000_000
 
 
 def _validate(time_limit, seed, backend):
@@ -84,11 +86,39 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
 def polarity_assignment(formula) -> np.ndarray:
     """Each variable set to the sign under which it occurs most often
     (ties: false). Deterministic, O(literals), no randomness drawn: the
-    command line's answer of the first moment, before any method has one."""
+    command line's answer of the first moment, before any method has one.
+
+    Large formulas: one compiled pass over the literals into a score per
+    variable (positive minus negative occurrences); the NumPy path's index
+    and bincount temporaries took ~7 s at 128M literals."""
+    if formula.n_literals >= POLARITY_LOOP_MIN_LITERALS:
+        from .dimacs_scan import _cores, _in_threads, _kernel  # compiles once, cached on disk
+
+        # a variable occurs at most n_literals times: int32 holds its score below 2**31 literals
+        dtype = np.int32 if formula.n_literals < 2**31 else np.int64
+        # one score per core, over its share of the literals, then summed
+        cuts = np.linspace(0, formula.n_literals, _cores() + 1).astype(np.int64)
+        scores = [np.zeros(formula.n_vars, dtype=dtype) for _ in cuts[1:]]
+        kernel = _kernel(_polarity_kernel, True)
+        _in_threads([lambda s=s, a=a, b=b: kernel(formula.literals[a:b], s)
+                     for s, a, b in zip(scores, cuts[:-1], cuts[1:])])
+        for s in scores[1:]:
+            scores[0] += s
+        return scores[0] > 0
     var = formula.variable_index
     occurrences = np.bincount(var, minlength=formula.n_vars)
     positive = np.bincount(var[formula.literal_is_positive], minlength=formula.n_vars)
     return 2 * positive > occurrences
+
+
+def _polarity_kernel(literals, score):
+    """Add each literal's sign (+1 / -1) to its variable's score."""
+    for k in range(literals.size):
+        lit = literals[k]
+        if lit > 0:
+            score[lit - 1] += 1
+        else:
+            score[-lit - 1] -= 1
 
 
 def _key(ev):

@@ -46,19 +46,24 @@ def _as_bool_assignment(formula: Formula, assignment) -> np.ndarray:
     return a
 
 
-def evaluate(formula: Formula, assignment) -> Evaluation:
-    """Evaluate an assignment (bool array or signed PySAT model) exactly."""
+def evaluate(formula: Formula, assignment, *, threads: int | None = None) -> Evaluation:
+    """Evaluate an assignment (bool array or signed PySAT model) exactly.
+
+    ``threads``: how many threads a large formula's check may use (default:
+    one per core the process may run on; 1 leaves a running search its core).
+    """
     a = _as_bool_assignment(formula, assignment)
     if formula.n_literals >= LOOP_MIN_LITERALS:
-        satisfied = _satisfied_loop(formula.indptr, formula.literals, a)
+        satisfied = _satisfied_loop(formula.indptr, formula.literals, a, threads)
     else:
         satisfied = _satisfied_numpy(formula, a)
-    falsified = ~satisfied
-    soft_false = falsified & ~formula.hard
+    soft_false = ~(satisfied | formula.hard)
+    # count_nonzero, not sum: several times faster on 42M flags
+    n_unsat = int(np.count_nonzero(soft_false))
     return Evaluation(
         cost=exact_weight_sum(formula.weights[soft_false]),
-        n_unsat=int(soft_false.sum()),
-        n_hard_unsat=int((falsified & formula.hard).sum()),
+        n_unsat=n_unsat,
+        n_hard_unsat=int(satisfied.size - np.count_nonzero(satisfied)) - n_unsat,  # the other falsified ones
         satisfied=satisfied,
     )
 
@@ -74,25 +79,35 @@ def _satisfied_numpy(formula: Formula, a: np.ndarray) -> np.ndarray:
     return satisfied
 
 
-def _satisfied_loop(indptr, literals, a) -> np.ndarray:
+def _satisfied_loop(indptr, literals, a, threads=None) -> np.ndarray:
     """The same answer in one pass over the literals and no temporaries (a
-    plain loop of its own, compiled: ~0.5 s for 128M literals where the NumPy
-    path takes ~8 s and gigabytes)."""
-    from .dimacs_scan import _kernel  # compiles once, cached on disk
+    plain loop of its own, compiled, on ``threads`` threads, default one per
+    core: ~0.6 s for 128M literals on one core where the NumPy path takes
+    ~8 s and gigabytes). The assignment goes
+    in as a bitset: its random reads then hit a cache of 1/8 the size
+    (1.25 MB at 10M variables; twice as fast as a byte per variable)."""
+    from .dimacs_scan import _cores, _in_threads, _kernel  # compiles once, cached on disk
 
-    return _kernel(_satisfied_kernel, True)(indptr, literals, a)
-
-
-def _satisfied_kernel(indptr, literals, a):
+    bits = np.packbits(np.asarray(a, dtype=bool), bitorder="little")
     m = indptr.size - 1
-    out = np.zeros(m, dtype=np.bool_)
-    for c in range(m):
+    out = np.empty(m, dtype=bool)
+    cuts = np.linspace(0, m, (threads or _cores()) + 1).astype(np.int64)  # clause ranges, one per thread
+    kernel = _kernel(_satisfied_kernel, True)
+    _in_threads([lambda lo=lo, hi=hi: kernel(indptr, literals, bits, out, lo, hi)
+                 for lo, hi in zip(cuts[:-1], cuts[1:])])
+    return out
+
+
+def _satisfied_kernel(indptr, literals, bits, out, lo, hi):
+    """``out[c]`` for the clauses ``lo <= c < hi``: whether a literal is true."""
+    for c in range(lo, hi):
+        sat = 0
         for p in range(indptr[c], indptr[c + 1]):
             lit = literals[p]
-            if (lit > 0 and a[lit - 1]) or (lit < 0 and not a[-lit - 1]):
-                out[c] = True
-                break
-    return out
+            v = (lit if lit > 0 else -lit) - 1
+            value = (bits[v >> 3] >> (v & 7)) & 1
+            sat |= value if lit > 0 else 1 - value
+        out[c] = sat != 0
 
 
 def _pysat_crosscheck(formula: Formula, a: np.ndarray, satisfied: np.ndarray) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 def warm_up(log=None) -> dict:
     """Call every numba kernel on small inputs; return seconds per part."""
     from .dimacs import JIT_MIN_BYTES, read_dimacs, write_dimacs
+    from .dimacs_scan import _kernel
     from .generate import random_ksat, weighted_mis
     from .methods.cwls import ClauseWeightingSearch
     from .methods.walksat import WalkSAT
@@ -70,12 +71,15 @@ def warm_up(log=None) -> dict:
             obj.pair_gradient(p, partner, p > 0.5)
 
     def evaluation():
+        from .solver import _polarity_kernel  # the large-formula first answer
         from .verify import _satisfied_loop  # the large-formula check of every answer
 
+        for dtype in (np.int32, np.int64):  # int64 past 2**31 literals
+            _kernel(_polarity_kernel, True)(small.literals, np.zeros(small.n_vars, dtype=dtype))
         _satisfied_loop(small.indptr, small.literals, np.zeros(small.n_vars, dtype=bool))
 
     part("dimacs reader", dimacs)
-    part("answer check", evaluation)
+    part("first answer and answer check", evaluation)
     part("walksat", walksat)
     part("clause-weighting search", cwls)
     part("relaxed objective", relaxed)

@@ -203,6 +203,8 @@ def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, 
         time.sleep(20)
 
     monkeypatch.setattr(solver, "get_method", lambda name: (stuck, False))
+    # the limit counts from now, not from pytest's start (past it, no search would start)
+    monkeypatch.setattr(cli, "process_start", time.perf_counter)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         t = time.perf_counter()
@@ -225,6 +227,66 @@ def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, 
     assert "time limit passed" in out
     assert contract_violations(out, code, read_dimacs(INSTANCES / "uf50-218-01.cnf")) == []
     assert parse_output(out)["s"] in (["SATISFIABLE"], ["OPTIMUM FOUND"])
+
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_no_search_starts_when_its_set_up_cannot_end_in_time(monkeypatch, capfd, json_mode):
+    # Too little time left after the parse for a set-up of this size: the
+    # answer is the first one (majority polarity), checked, and comes at once.
+    import polystep_sat.cli as cli
+    import polystep_sat.solver as solver
+    from polystep_sat.verify import evaluate
+
+    def never(formula, ctx, **_):
+        raise AssertionError("no search was to start")
+
+    monkeypatch.setattr(solver, "get_method", lambda name: (never, False))
+    monkeypatch.setattr(cli, "process_start", time.perf_counter)
+    monkeypatch.setattr(cli, "SETUP_SECONDS_PER_LITERAL", 1e6)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = cli.main(["solve", str(INSTANCES / "uf50-218-01.cnf"), "--time-limit", "60", "--no-progress"]
+                        + (["--json"] if json_mode else []))
+    finally:
+        for sig, h in handlers.items():
+            signal.signal(sig, h)
+    out = capfd.readouterr().out
+    formula = read_dimacs(INSTANCES / "uf50-218-01.cnf")
+    first = evaluate(formula, solver.polarity_assignment(formula))
+    if json_mode:
+        d = json.loads(out)
+        assert d["status"] == "SATISFIABLE" and d["verified"] and d["cost"] == first.cost > 0
+        assert d["info"]["search"].startswith("skipped")
+        return
+    assert "too little for a search's set-up" in out and "time limit passed" not in out
+    assert contract_violations(out, code, formula) == []
+    assert parse_output(out)["s"] == ["SATISFIABLE"] and parse_output(out)["o"] == [first.cost]
+
+
+
+@pytest.mark.parametrize("check_seconds, printed", [(0.0, "better"), (1.0, "first")])
+def test_after_a_signal_a_pending_candidate_is_checked_only_if_in_time(monkeypatch, capfd, check_seconds, printed):
+    # at 10M variables one check takes over a second: after SIGTERM the answer
+    # cannot wait for it, and the best already checked is printed instead
+    import polystep_sat.cli as cli
+    from polystep_sat.verify import evaluate
+
+    formula = read_dimacs(INSTANCES / "uf50-218-01.cnf")
+    first, better = np.zeros(formula.n_vars, dtype=bool), np.ones(formula.n_vars, dtype=bool)
+    costs = {"first": evaluate(formula, first).cost, "better": evaluate(formula, better).cost}
+    if costs["better"] > costs["first"]:
+        first, better = better, first
+        costs = {"first": costs["better"], "better": costs["first"]}
+    monkeypatch.setattr(cli, "CHECK_SECONDS_PER_LITERAL", check_seconds / formula.n_literals)
+    anytime = cli.Anytime(cli.Output())
+    anytime.formula = formula
+    anytime.accept(costs["first"], first)
+    anytime.offer(better, costs["better"], 0)
+    code = cli._conclude(cli.Output(), anytime, {"signal_time": time.perf_counter()}, {}, False, True)
+    out = parse_output(capfd.readouterr().out)
+    assert code == 10 and out["s"] == ["SATISFIABLE"] and out["o"][-1] == costs[printed]
+    assert out["v"] == ["".join("1" if x else "0" for x in (better if printed == "better" else first))]
 
 
 BIG = 2**63 - 1

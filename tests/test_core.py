@@ -196,6 +196,21 @@ def test_polarity_assignment_follows_the_majority_sign():
     assert polarity_assignment(f).tolist() == [True, True, False, False, False]
 
 
+def test_polarity_assignment_compiled_loop_agrees_with_numpy(monkeypatch):
+    # large formulas take a compiled pass instead of NumPy's index and bincounts
+    import polystep_sat.dimacs_scan as dimacs_scan
+    import polystep_sat.solver as solver
+
+    monkeypatch.setattr(dimacs_scan, "_cores", lambda: 3)  # three shares of the literals, summed
+    odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5]], n_vars=17)
+    for f in [odd] + [random_ksat(203, 4.26, seed=s) for s in range(3)]:
+        monkeypatch.setattr(solver, "POLARITY_LOOP_MIN_LITERALS", 10**12)
+        slow = solver.polarity_assignment(f)
+        monkeypatch.setattr(solver, "POLARITY_LOOP_MIN_LITERALS", 0)
+        fast = solver.polarity_assignment(f)
+        assert fast.dtype == bool and np.array_equal(slow, fast)
+
+
 BUDGETS = {  # work budgets instead of time limits, so runs are comparable bit for bit
     "polystep": dict(max_steps=20),
     "walksat": dict(max_flips=3_000),
@@ -242,9 +257,15 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
 
     from polystep_sat.generate import random_weighted_partial
 
+    import polystep_sat.dimacs_scan as dimacs_scan
+
     verify = importlib.import_module("polystep_sat.verify")  # the module (the package exports a function so named)
-    for seed in range(3):
-        f = random_weighted_partial(300, 500, 800, seed=seed)
+    monkeypatch.setattr(dimacs_scan, "_cores", lambda: 3)  # the clauses in three ranges, one thread each
+    # odd shapes too: empty clauses, tautologies, repeats, unused variables, n_vars not a multiple of 8
+    odd = Formula.from_clauses([[1, 1, -1], [], [13, -13, 9], [9], [-9], [-2, 5, 5], [17]], n_vars=17,
+                               hard=[False, True, False, False, True, False, False])
+    for seed in range(4):
+        f = random_weighted_partial(300 + seed, 500, 800, seed=seed) if seed < 3 else odd
         rng = np.random.default_rng(seed)
         a = rng.random(f.n_vars) < 0.5
         monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 10**12)
@@ -252,4 +273,22 @@ def test_large_formula_evaluation_loop_agrees_with_numpy(monkeypatch):
         monkeypatch.setattr(verify, "LOOP_MIN_LITERALS", 0)
         fast = verify.evaluate(f, a)
         assert np.array_equal(slow.satisfied, fast.satisfied)
+        assert np.array_equal(verify.evaluate(f, a, threads=1).satisfied, fast.satisfied)
         assert (slow.cost, slow.n_unsat, slow.n_hard_unsat) == (fast.cost, fast.n_unsat, fast.n_hard_unsat)
+
+
+def test_small_pages_turns_numpys_huge_page_advice_off_and_back():
+    from polystep_sat.backend import small_pages
+
+    toggle = pytest.importorskip("numpy._core.multiarray")._set_madvise_hugepage
+    before = toggle(True)
+    try:
+        with pytest.raises(KeyError):
+            with small_pages():
+                inside = toggle(False)  # reads the setting (and leaves it as it was)
+                a = np.ones(1 << 21)
+                raise KeyError
+        assert inside is False and a.sum() == 1 << 21
+        assert toggle(True) is True  # restored, even though the block raised
+    finally:
+        toggle(before)

@@ -429,6 +429,34 @@ def test_large_write_read_in_many_chunks(monkeypatch, kernel_mode, scan_mode):
     assert CNF(from_string=buf.getvalue().decode()).clauses == clauses(f)
 
 
+
+@pytest.mark.parametrize("text", [
+    b"p cnf 3 2\n1 -2 0\n3 0",                  # no final newline: the mapping ends mid-token
+    b"1",                                         # one byte
+    b"c only a comment",
+    b"p cnf 2 1\n1 2 0\n\x00",                  # binary data at the very end
+    b"p wcnf 2 2 9\n9 1 0\n3 -2 0\n",
+    b"h 1 2 0\n4 -1 0\n",
+    b"p cnf 2 2\n1 0\n2 x 0\n",                # an error, with its line
+])
+def test_mapped_file_reads_as_read(tmp_path, monkeypatch, text, kernel_mode, scan_mode):
+    # large plain files are mapped instead of read: same formula, same errors
+    path = tmp_path / "t.wcnf"
+    path.write_bytes(text)
+    results = []
+    for threshold in (10**15, 1):
+        monkeypatch.setattr(dimacs, "MAP_MIN_BYTES", threshold)
+        try:
+            results.append(read_dimacs(path))
+        except DimacsError as e:
+            results.append(str(e))
+    if isinstance(results[0], str):
+        assert results[0] == results[1]
+    else:
+        same(results[0], results[1])
+        assert results[0].warnings == results[1].warnings
+
+
 # ---------------------------------------------------------------- properties
 
 @st.composite
