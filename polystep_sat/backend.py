@@ -1,10 +1,19 @@
-"""The array module switch: NumPy on the CPU, CuPy on a GPU when asked for; NumPy's page policy."""
+"""The array module switch: NumPy on the CPU, CuPy on a GPU when asked for; NumPy's page policy; the cores the process may use."""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 BACKENDS = ("numpy", "cupy")
+
+
+def cores() -> int:
+    """The cores this process may run on (``taskset`` and cgroups respected)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class BackendUnavailable(RuntimeError):

@@ -9,8 +9,6 @@ reader (:mod:`polystep_sat.dimacs`) turns its events and error codes into a
 Formula or a :class:`~polystep_sat.dimacs.DimacsError`.
 """
 
-import os
-
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
@@ -45,11 +43,10 @@ def _kernel(func, jit: bool):
 
 
 def _cores() -> int:
-    """The cores this process may run on (at most 8)."""
-    try:
-        return max(1, min(8, len(os.sched_getaffinity(0))))
-    except AttributeError:  # not on Linux
-        return max(1, min(8, os.cpu_count() or 1))
+    """The cores this process may run on, at most 8: the kernels' thread count."""
+    from .backend import cores
+
+    return max(1, min(8, cores()))
 
 
 def _in_threads(calls) -> None:

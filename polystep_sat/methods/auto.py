@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import threading
 
+from ..backend import cores
 from ..portfolio.sharing import Turns, share
-from ..portfolio.side import SatSide, available, cores, worth_starting
+from ..portfolio.side import SatSide, available, worth_starting
 from .polystep_pipeline import run_polystep
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.

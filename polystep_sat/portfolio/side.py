@@ -47,14 +47,6 @@ def available() -> bool:
     return os.name == "posix"
 
 
-def cores() -> int:
-    """The cores this process may run on (``taskset`` and cgroups respected)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 class SatSide:
     """The SAT-based search on ``formula`` in a child process, for ``time_limit`` seconds."""
 
