@@ -78,6 +78,8 @@ class SatSearch:
                     self.weights.append(int(formula.weights[i]))
                 else:
                     self.empty_cost += int(formula.weights[i])
+        self.weight_array = np.asarray(self.weights, dtype=np.int64)
+        self._last_falsified = (None, None)   # (assignment, its falsified soft clauses)
         self.best = None                 # (cost, bool array): the incumbent
         self.lower_bound = self.empty_cost
         self._offer = None               # newest incumbent sent in, not yet taken
@@ -104,7 +106,7 @@ class SatSearch:
         is better; return which soft clauses it falsifies."""
         a = model if isinstance(model, np.ndarray) and model.dtype == bool else self._model_assignment(model)
         falsified = self._falsified(a)
-        cost = self.empty_cost + exact_weight_sum(np.asarray(self.weights, dtype=np.int64)[falsified])
+        cost = self.empty_cost + exact_weight_sum(self.weight_array[falsified])
         if self.best is None or cost < self.best[0]:
             self.best = (cost, a)
             self.emit("model", cost, a)
@@ -218,7 +220,7 @@ class SatSearch:
                     top += 1
                     relax.append(top)
                     s.add_clause(c + [top])
-            weights = np.asarray(self.weights, dtype=np.int64)
+            weights = self.weight_array
             stratum = weights                # the weights the current objective counts (0: left out)
             frozen = []                      # assumptions that keep finished strata where the incumbent has them
             resolution, tot, limit = None, None, None   # the next model must have scaled cost <= limit
@@ -285,8 +287,12 @@ class SatSearch:
         return a
 
     def _falsified(self, a) -> np.ndarray:
-        lits = _literal_set(a)
-        return np.array([not any(lit in lits for lit in c) for c in self.soft], dtype=bool)
+        """Which soft clauses ``a`` falsifies; the last answer is kept, as the linear search
+        asks again for the incumbent it has just costed."""
+        if a is not self._last_falsified[0]:
+            lits = _literal_set(a)
+            self._last_falsified = (a, np.array([not any(lit in lits for lit in c) for c in self.soft], dtype=bool))
+        return self._last_falsified[1]
 
 
 def _literal_set(a) -> set:
