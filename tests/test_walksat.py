@@ -242,3 +242,55 @@ def test_bad_options():
         run_walksat(f, SearchContext(f.n_vars, seed=0))          # no limit
     with pytest.raises(ValueError):
         run_walksat(f, SearchContext(f.n_vars, time_limit=1, seed=0), restart_flips=0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_set_up_in_slices_builds_the_same_structure(monkeypatch, weighted):
+    # at 10M variables the set-up runs in slices so that a deadline can end it;
+    # slicing must not change what it builds (occurrence order included)
+    import polystep_sat.methods.clause_index as ci
+    import polystep_sat.methods.walksat as ws_mod
+
+    f = random_weighted_partial(300, 1000, 800, seed=4) if weighted else random_ksat(300, 4.2, seed=4)
+    whole = ws_mod._Structure(f)
+    monkeypatch.setattr(ci, "CHUNK_LITERALS", 37)
+    asked = []
+    sliced = ws_mod._Structure(f, stop=lambda: asked.append(1) and False)
+    assert len(asked) > 4 * f.n_literals // 37   # asked at every slice of every pass
+    for name in ("cptr", "clits", "optr", "occ", "cw", "active_idx"):
+        assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
+    a = np.random.default_rng(0).random(f.n_vars) < 0.5
+    one, many = WalkSAT(f, seed=1), WalkSAT(f, seed=1)
+    monkeypatch.setattr(ci, "CHUNK_LITERALS", 1 << 22)
+    one.set_assignment(a)
+    monkeypatch.setattr(ci, "CHUNK_LITERALS", 37)
+    many.set_assignment(a, stop=lambda: False)
+    assert np.array_equal(one.nt, many.nt) and np.array_equal(one.st, many.st)
+    assert one.best()[2] == many.best()[2] == evaluate(f, a).cost
+
+
+def test_a_stop_during_the_set_up_ends_it_between_slices(monkeypatch):
+    import polystep_sat.methods.clause_index as ci
+    import polystep_sat.methods.walksat as ws_mod
+
+    f = random_ksat(2000, 4.2, seed=6)
+    monkeypatch.setattr(ci, "CHUNK_LITERALS", 500)
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) >= 3
+
+    with pytest.raises(ci.SetupInterrupted):
+        ws_mod._Structure(f, stop=stop)
+    assert len(calls) == 3                       # it ended at the first "yes"
+    assert f not in ws_mod._STRUCTURES           # nothing half-built is kept
+    # the method: a stop request during the set-up ends it with the answers so far
+    ctx = SearchContext(f.n_vars, seed=0, time_limit=60)
+    first = np.zeros(f.n_vars, dtype=bool)
+    ctx.report(first, 0, evaluate(f, first).cost)
+    monkeypatch.setattr(ctx, "should_stop", stop)
+    calls.clear()
+    run_walksat(f, ctx)
+    assert ctx.info["setup_interrupted"] and len(calls) == 3
+    assert ctx.best_key == (0, evaluate(f, first).cost)

@@ -50,6 +50,7 @@ from numba import njit
 from ..formula import exact_weight_sum
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
                            LocalSearch, sync_best)
+from .clause_index import SetupInterrupted
 from .walksat import _structure
 
 # Slots of the int64 state vector after the ones every local search shares.
@@ -388,8 +389,8 @@ class ClauseWeightingSearch(LocalSearch):
     ``clause_weights()`` the current dynamic weights.
     """
 
-    def __init__(self, formula, seed: int | None = None, **params):
-        self.s = s = _structure(formula)
+    def __init__(self, formula, seed: int | None = None, stop=None, **params):
+        self.s = s = _structure(formula, stop)
         self.cost_unit = 1
         ha = s.active_hard
         w_orig = formula.weights[s.active_idx]
@@ -449,7 +450,7 @@ class ClauseWeightingSearch(LocalSearch):
         self.fl = np.empty(ma - n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
 
-    def _kernel_init(self):
+    def _kernel_init(self, stop=None):  # one pass; only WalkSAT's is sliced (10M-variable random 3-SAT)
         s = self.s
         _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.sv, self.score, self.good,
                     self.gpos, self.hl, self.fl, self.pos, self.st)
@@ -460,11 +461,11 @@ class ClauseWeightingSearch(LocalSearch):
                              self.cap, self.floor, self.nt, self.sv, self.score, self.good, self.gpos, self.stamp,
                              self.hl, self.fl, self.pos, self.snap, self.log, self.st, self.prm, self.rng)
 
-    def set_assignment(self, assignment):
+    def set_assignment(self, assignment, stop=None):
         """Start from ``assignment`` (bool / 0-1 array) with the starting
         weights; forget the previous best. (``restart`` keeps the weights.)"""
         self.w[:] = self.start_weights
-        super().set_assignment(assignment)
+        super().set_assignment(assignment, stop)
         self.st[_FEASIBLE] = int(self.st[NH] == 0)
 
     def clause_weights(self) -> np.ndarray:
@@ -490,7 +491,12 @@ def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every
         raise ValueError("cwls needs a time limit or max_flips")
     t0 = time.perf_counter()
     with ctx.phase("cwls_setup"):
-        search = ClauseWeightingSearch(formula, seed=int(ctx.rng.integers(1, 2**63)), **params)
+        try:
+            search = ClauseWeightingSearch(formula, seed=int(ctx.rng.integers(1, 2**63)), stop=ctx.should_stop,
+                                           **params)
+        except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
+            ctx.info["setup_interrupted"] = True
+            return
         if init is None:
             init = getattr(ctx, "initial_assignment", None)
         if init is None:

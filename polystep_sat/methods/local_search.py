@@ -50,7 +50,7 @@ class LocalSearch:
     A subclass sets ``self.s`` (the shared clause structure), ``self.exact``
     (whether the kernel's costs are exact) and ``self.cost_unit`` (the factor
     from kernel costs to weights), calls :meth:`_allocate`, and implements
-    ``_kernel_init()`` (counts, lists and costs of ``self.a``) and
+    ``_kernel_init(stop)`` (counts, lists and costs of ``self.a``) and
     ``_kernel_chunk(max_flips) -> flips done``.
     """
 
@@ -71,16 +71,18 @@ class LocalSearch:
         self.restarts = 0
 
     # ---------------------------------------------------------- state
-    def _load(self, assignment):
+    def _load(self, assignment, stop=None):
         a = np.asarray(assignment)
         if a.shape != (self.s.n_vars,):
             raise ValueError(f"assignment has shape {a.shape}, expected ({self.s.n_vars},)")
         np.not_equal(a, 0, out=self.a.view(bool))
-        self._kernel_init()
+        self._kernel_init(stop)
 
-    def set_assignment(self, assignment):
-        """Start from ``assignment`` (bool / 0-1 array); forget the previous best."""
-        self._load(assignment)
+    def set_assignment(self, assignment, stop=None):
+        """Start from ``assignment`` (bool / 0-1 array); forget the previous best.
+        ``stop()``, when given, may end a long initialisation between slices
+        (:class:`~.clause_index.SetupInterrupted`; the search is then unusable)."""
+        self._load(assignment, stop)
         st = self.st
         st[BNH] = st[NH]
         st[BCOST] = st[COST]

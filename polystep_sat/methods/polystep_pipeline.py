@@ -283,9 +283,14 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
                        seed=int(rng.integers(0, 2**63)), xp=xp)
         search = None
         if polish and engine == "cwls":
+            from .clause_index import SetupInterrupted
             from .cwls import ClauseWeightingSearch
 
-            search = ClauseWeightingSearch(formula, seed=int(rng.integers(1, 2**63)))
+            try:
+                search = ClauseWeightingSearch(formula, seed=int(rng.integers(1, 2**63)), stop=ctx.should_stop)
+            except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
+                info["setup_interrupted"] = True
+                return
             obj.set_clause_weights(_normalised(search.clause_weights()))
     anneal = _Anneal(obj, cm, opt, ctx, max_steps, report_every)
 

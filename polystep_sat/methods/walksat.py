@@ -41,7 +41,7 @@ from numba import njit
 
 from ..backend import to_numpy
 from ..formula import exact_weight_sum
-from .clause_index import _build, _classify
+from .clause_index import CHUNK_LITERALS, SetupInterrupted, active_clauses, build, classify, fresh, slices
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
                            LocalSearch)
 
@@ -50,14 +50,14 @@ _U32 = np.uint64(32)
 _XS_MUL = np.uint64(2685821657736338717)
 
 
-@njit(cache=True)
-def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st):
-    """Set true-literal counts and falsified lists for assignment ``a`` (uint8 0/1)."""
-    ma = cptr.size - 1
-    nh = 0
-    ns = 0
-    cost = 0
-    for c in range(ma):
+@njit(cache=True, nogil=True)
+def _init_range(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, c0, c1):
+    """True-literal counts and falsified lists of clauses c0..c1-1 for assignment
+    ``a`` (uint8 0/1), appended to the counts in ``st``."""
+    nh = st[NH]
+    ns = st[NS]
+    cost = st[COST]
+    for c in range(c0, c1):
         k = 0
         for p in range(cptr[c], cptr[c + 1]):
             code = clits[p]
@@ -77,6 +77,16 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st):
     st[NH] = nh
     st[NS] = ns
     st[COST] = cost
+
+
+def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, stop=None):
+    """Set true-literal counts and falsified lists for ``a``, slice by slice
+    (3 s at 10M variables), asking ``stop()`` between slices."""
+    st[NH] = st[NS] = st[COST] = 0
+    for c0, c1 in slices(cptr):
+        if stop is not None and stop():
+            raise SetupInterrupted
+        _init_range(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, c0, c1)
 
 
 # ------------------------------------------------------------------- the kernel
@@ -262,45 +272,39 @@ class _Structure:
     """The cleaned clause arrays of one formula, shared by every local search on it
     (WalkSAT, the clause-weighting search)."""
 
-    def __init__(self, formula):
+    def __init__(self, formula, stop=None):
         n = formula.n_vars
-        length, kind = _classify(n, formula.indptr, formula.literals)
+        length, kind = classify(n, formula.indptr, formula.literals, stop)
         w = formula.weights
         hard = formula.hard
-        empty = kind == 2
-        self.const_hard = int(np.count_nonzero(empty & hard))
-        self.const_cost = exact_weight_sum(w[empty & ~hard])
-        active = (kind == 1) & (hard | (w > 0))
-        active_idx = np.flatnonzero(active).astype(np.int64)
+        active_idx, cptr, self.const_hard, self.const_cost, min_len, max_len = active_clauses(
+            formula, length, kind, stop)
+        del length, kind
         ma = active_idx.size
-        lengths = length[active_idx]
-        L = int(lengths.sum())
-        cptr = np.zeros(ma + 1, np.int32 if L < 2**31 else np.int64)
-        np.cumsum(lengths, out=cptr[1:])
+        L = int(cptr[-1])
         self.cptr = cptr
         self.clits = np.empty(L, np.int32)
-        self.optr = np.zeros(2 * n + 1, np.int32 if L < 2**31 else np.int64)
-        self.occ = np.empty(L, np.int32)
-        _build(n, formula.indptr, formula.literals, active_idx, self.cptr, self.clits, self.optr, self.occ)
+        self.optr = np.zeros(2 * n + 1, cptr.dtype)
+        self.occ = fresh(L, np.int32, stop)   # scattered into: touched beforehand, in slices
+        build(n, formula.indptr, formula.literals, active_idx, self.cptr, self.clits, self.optr, self.occ, stop)
         self.n_vars = n
         self.n_active = ma
         self.active_idx = active_idx          # formula clause of each active clause
         self.active_hard = hard[active_idx]
-        self.max_len = int(lengths.max()) if ma else 0
-        self.kfix = self.max_len if ma and int(lengths.min()) == self.max_len else 0
+        self.max_len = max_len
+        self.kfix = max_len if ma and min_len == max_len else 0
         # Scoring weights: unit (no array) when there is nothing to weigh.
-        wa = w[active_idx]
-        ha = hard[active_idx]
-        soft_w = wa[~ha]
         self.unit_weight = None
-        if not ha.any() and (soft_w.size == 0 or np.all(soft_w == soft_w[0])):
+        if _equal_soft_weights(w, active_idx, self.active_hard, stop):
             self.unit = True
-            self.unit_weight = int(soft_w[0]) if soft_w.size else 1
+            self.unit_weight = int(w[active_idx[0]]) if ma else 1
             self.cw = np.zeros(0, np.int64)
             self.hard_w = 1
             self.exact = True
             return
         self.unit = False
+        ha = self.active_hard
+        soft_w = w[active_idx][~ha]
         # Break sums must fit int64: H * (occurrences + 1) < 2**62.
         max_occ = int(np.diff(self.optr).max()) if n else 0
         limit = 2**62 // (max_occ + 2)
@@ -318,13 +322,30 @@ class _Structure:
         self.cw = cw
 
 
+def _equal_soft_weights(w, active_idx, active_hard, stop) -> bool:
+    """No hard clause among the active ones, and one weight for all (slice by slice:
+    a gather of every weight is a second or two at 10M variables)."""
+    if active_hard.any():
+        return False
+    step = CHUNK_LITERALS // 4
+    for a0 in range(0, active_idx.size, step):
+        if stop is not None and stop():
+            raise SetupInterrupted
+        seg = w[active_idx[a0:a0 + step]]
+        if seg.size and (seg != w[active_idx[0]]).any():
+            return False
+    return True
+
+
 _STRUCTURES = weakref.WeakKeyDictionary()
 
 
-def _structure(formula) -> _Structure:
+def _structure(formula, stop=None) -> _Structure:
+    """The formula's cleaned clause arrays, built once; ``stop()`` may end the build
+    between slices (:class:`~.clause_index.SetupInterrupted`)."""
     s = _STRUCTURES.get(formula)
     if s is None:
-        s = _Structure(formula)
+        s = _Structure(formula, stop)
         _STRUCTURES[formula] = s
     return s
 
@@ -341,18 +362,21 @@ class WalkSAT(LocalSearch):
     seed : seed of the kernel's random numbers (int); None draws one.
     hard_pick : probability of picking among falsified hard clauses when any
         is falsified (otherwise among all falsified clauses).
+    stop : callable; when given, asked between slices of the set-up, which
+        then ends with :class:`~.clause_index.SetupInterrupted` (15-20 s at
+        10M variables: a deadline or a signal must not wait for it).
 
     Use ``set_assignment(a)`` then ``run(...)``; ``best_key`` and
     ``best_assignment()`` give the best point seen since ``set_assignment``
     (see :class:`~polystep_sat.methods.local_search.LocalSearch`).
     """
 
-    def __init__(self, formula, noise: float = 0.3, seed: int | None = None, hard_pick: float = 0.9):
+    def __init__(self, formula, noise: float = 0.3, seed: int | None = None, hard_pick: float = 0.9, stop=None):
         if not 0.0 <= noise <= 1.0:
             raise ValueError(f"noise must be in [0, 1], got {noise!r}")
         if not 0.0 <= hard_pick <= 1.0:
             raise ValueError(f"hard_pick must be in [0, 1], got {hard_pick!r}")
-        self.s = s = _structure(formula)
+        self.s = s = _structure(formula, stop)
         self.exact = s.exact
         self.cost_unit = s.unit_weight if s.unit else 1
         self.noise = float(noise)
@@ -366,9 +390,10 @@ class WalkSAT(LocalSearch):
         self.hl = np.empty(n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
 
-    def _kernel_init(self):
+    def _kernel_init(self, stop=None):
         s = self.s
-        _init_state(self.a, s.cptr, s.clits, s.cw, s.unit, s.hard_w, self.nt, self.fl, self.hl, self.pos, self.st)
+        _init_state(self.a, s.cptr, s.clits, s.cw, s.unit, s.hard_w, self.nt, self.fl, self.hl, self.pos, self.st,
+                    stop)
 
     def _kernel_chunk(self, max_flips):
         s = self.s
@@ -382,6 +407,15 @@ def _seed_from(ctx) -> int:
     return int(ctx.rng.integers(1, 2**63))
 
 
+def _unpolished(formula, assignment):
+    """What a polish stopped during its set-up returns: the start, as it was."""
+    from ..verify import evaluate
+
+    a = np.asarray(to_numpy(assignment), dtype=bool)
+    ev = evaluate(formula, a)
+    return a, ev.n_hard_unsat, ev.cost
+
+
 def walksat_polish(formula, assignment, ctx=None, flips=None, time_budget=None, noise: float = 0.3,
                    seed: int | None = None, report: bool = True, **kwargs):
     """Polish ``assignment`` with WalkSAT; return ``(best_assignment, hard_unsat, cost)``.
@@ -390,14 +424,19 @@ def walksat_polish(formula, assignment, ctx=None, flips=None, time_budget=None, 
     stops at ``ctx``'s deadline or stop request, or when nothing is left to
     satisfy); the result is never worse than ``assignment``. With ``report``,
     improvements go to ``ctx.report``. ``seed`` defaults to one drawn from
-    ``ctx.rng``. Extra keyword arguments go to :class:`WalkSAT`.
+    ``ctx.rng``. Extra keyword arguments go to :class:`WalkSAT`. When ``ctx``
+    says stop during the set-up, ``assignment`` comes back unpolished.
     """
     if flips is None and time_budget is None and (ctx is None or ctx.deadline is None):
         raise ValueError("give flips or time_budget (or a ctx with a time limit)")
     if seed is None:
         seed = _seed_from(ctx) if ctx is not None else None
-    ws = WalkSAT(formula, noise=noise, seed=seed, **kwargs)
-    ws.set_assignment(to_numpy(assignment))  # a CuPy state comes to the host once
+    stop = ctx.should_stop if ctx is not None else None
+    try:
+        ws = WalkSAT(formula, noise=noise, seed=seed, stop=stop, **kwargs)
+        ws.set_assignment(to_numpy(assignment), stop)  # a CuPy state comes to the host once
+    except SetupInterrupted:  # the deadline or a signal came during the set-up: nothing polished
+        return _unpolished(formula, assignment)
     deadline = None if time_budget is None else time.perf_counter() + float(time_budget)
     if ctx is not None and ctx.deadline is not None:
         deadline = ctx.deadline if deadline is None else min(deadline, ctx.deadline)
@@ -427,12 +466,16 @@ def run_walksat(formula, ctx, noise: float = 0.3, max_flips: int | None = None, 
         raise ValueError("restart_flips must be a positive number of flips")
     t0 = time.perf_counter()
     with ctx.phase("walksat_setup"):
-        ws = WalkSAT(formula, noise=noise, seed=_seed_from(ctx), hard_pick=hard_pick)
-        if init is None:
-            init = getattr(ctx, "initial_assignment", None)
-        if init is None:
-            init = ctx.rng.random(formula.n_vars) < 0.5
-        ws.set_assignment(init)
+        try:
+            ws = WalkSAT(formula, noise=noise, seed=_seed_from(ctx), hard_pick=hard_pick, stop=ctx.should_stop)
+            if init is None:
+                init = getattr(ctx, "initial_assignment", None)
+            if init is None:
+                init = ctx.rng.random(formula.n_vars) < 0.5
+            ws.set_assignment(init, ctx.should_stop)
+        except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
+            ctx.info["setup_interrupted"] = True
+            return
     t_search = time.perf_counter()
     done = 0
     while True:
