@@ -221,7 +221,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
         return 0
     anytime.start(formula)
     result = solve(formula, method=args.method, time_limit=max(left, 0.01), seed=args.seed,
-                   backend=args.backend, on_improve=anytime.offer, stop_event=stop_event)
+                   backend=args.backend, on_improve=anytime.offer, stop_event=stop_event,
+                   start=first if ev.n_hard_unsat == 0 else None)
     state["result"] = result
     return 0
 

@@ -29,7 +29,7 @@ def _validate(time_limit, seed, backend):
 
 def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0, seed: int | None = 0,
           backend: str = "numpy", compute_optimum: bool = False, on_improve=None, stop_event=None,
-          progress=None, **options) -> Result:
+          progress=None, start=None, **options) -> Result:
     """Solve a MaxSAT instance and return a verified :class:`Result`.
 
     Parameters
@@ -48,6 +48,11 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
         instances) and report it in ``Result.optimum`` / ``Result.gap``.
     on_improve : ``callable(assignment, cost, hard_unsat)`` on each improvement.
     stop_event : a ``threading.Event`` that ends the search early when set.
+    start : an assignment (bool array) for the pipeline's local search to start
+        from when the pipeline skips PolyStep (past ``POLYSTEP_MAX_LITERALS`` on
+        the CPU, e.g. 10M variables), where it would start at random; the command
+        line passes its first answer (majority polarity), half a random
+        assignment's cost on random 3-SAT.
     options : passed to the method.
     """
     run, complete = get_method(method)
@@ -60,6 +65,11 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     # the time limit counts from this call: reading the file is part of it
     ctx = SearchContext(formula.n_vars, time_limit=time_limit, seed=seed, backend=backend,
                         on_improve=on_improve, stop_event=stop_event, progress=progress, start=t0)
+    if start is not None:
+        start = np.asarray(start, dtype=bool)
+        if start.shape != (formula.n_vars,):
+            raise ValueError(f"start has shape {start.shape}, expected ({formula.n_vars},)")
+        ctx.start_hint = start
     infeasible = False
     if formula.is_partial:
         with ctx.phase("hard_check"):

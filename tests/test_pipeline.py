@@ -221,3 +221,23 @@ def test_past_its_size_limit_the_cpu_pipeline_leaves_the_time_to_the_local_searc
         r = solve(f, method="polystep", time_limit=1.0, seed=0)
         assert "polystep_skipped" in r.info and r.info["engine"] == engine
         assert r.verified and r.n_hard_unsat == 0 and "polystep_steps" not in r.info
+
+
+def test_past_its_size_limit_the_local_search_starts_from_the_given_start(monkeypatch):
+    # at 10M variables the command line's first answer (majority polarity) is half
+    # a random assignment's cost: the local search starts there, not at random
+    from polystep_sat.generate import random_ksat
+    from polystep_sat.methods import polystep_pipeline, walksat
+
+    monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS", 0)
+    seen = []
+    real = walksat.run_walksat
+    monkeypatch.setattr(walksat, "run_walksat", lambda f, ctx, **kw: seen.append(kw.get("init")) or real(f, ctx, **kw))
+    f = random_ksat(300, 4.26, seed=1)
+    start = np.arange(300) % 3 == 0
+    r = solve(f, method="polystep", time_limit=0.5, seed=0, start=start)
+    assert r.verified and np.array_equal(seen[-1], start)
+    solve(f, method="polystep", time_limit=0.5, seed=0)
+    assert seen[-1] is None                      # no start given: at random, as before
+    with pytest.raises(ValueError, match="start has shape"):
+        solve(f, method="polystep", time_limit=0.5, start=start[:10])

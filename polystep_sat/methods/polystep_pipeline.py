@@ -255,15 +255,18 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
         # On the CPU, PolyStep's set-up and steps grow faster than the formula past this
         # size: it would spend the time limit without handing the polish anything.
         info["polystep_skipped"] = f"{formula.n_literals:,} literals: past POLYSTEP_MAX_LITERALS on the CPU"
+        # from the hard-feasible start, or the caller's (the command line's first answer), not at random
+        init = getattr(ctx, "initial_assignment", None)
+        init = getattr(ctx, "start_hint", None) if init is None else init
         with ctx.phase("polish"):
             if engine == "cwls":
                 from .cwls import run_cwls
 
-                run_cwls(formula, ctx)
+                run_cwls(formula, ctx, init=init)
             else:
                 from .walksat import run_walksat
 
-                run_walksat(formula, ctx, noise=noise)
+                run_walksat(formula, ctx, noise=noise, init=init)
         return
 
     with ctx.phase("polystep_setup"):
