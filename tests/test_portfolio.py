@@ -219,6 +219,37 @@ def test_linear_search_with_big_weights_improves_and_keeps_its_deadline():
     assert all(c == want for k, c in log if k == "opt")
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_linear_search_level_by_level_is_sound_and_still_proves(seed):
+    # 3 weight levels: the linear search first bounds each level's count, heaviest
+    # first, then the weighted sum (where an unsatisfiable bound is a proof)
+    from polystep_sat.portfolio.sat_search import _levels
+
+    f = random_weighted_partial(40, 60, 90, seed=seed)
+    soft = ~f.hard
+    f.weights[soft] = np.array([1, 3, 9])[np.arange(soft.sum()) % 3]
+    assert _levels(f.weights[soft]) == [9, 3, 1]
+    want, _ = optimum(f, time_limit=30)
+    log = []
+    search = SatSearch(f, lambda kind, cost, a: log.append((kind, cost, a)))
+    search.hard_model(time.perf_counter() + 5)
+    search.linear_search(time.perf_counter() + 20)
+    models = [c for k, c, a in log if k == "model"]
+    assert models == sorted(set(models), reverse=True)
+    for kind, cost, a in log:
+        ev = evaluate(f, a)
+        assert ev.n_hard_unsat == 0 and ev.cost == cost >= want
+    assert log[-1][0] == "opt" and log[-1][1] == want
+
+
+def test_levels_only_for_a_few_distinct_weights():
+    from polystep_sat.portfolio.sat_search import MAX_LEVELS, _levels
+
+    assert _levels(np.array([5, 5, 5])) == []                      # unweighted: one count already
+    assert _levels(np.array([2, 100, 2, 7])) == [100, 7, 2]
+    assert _levels(np.arange(1, MAX_LEVELS + 2)) == []              # many weights: the weighted sum
+
+
 def test_a_stratum_the_incumbent_satisfies_whole_stays_satisfied(monkeypatch):
     """A tiny encoding budget makes the search take the heavy clause alone first; the
     incumbent satisfies it, so it is frozen (kept satisfied) while the light clauses are

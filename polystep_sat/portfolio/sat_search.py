@@ -53,6 +53,11 @@ LINEAR_SEARCH_SOLVER = "cd19"
 # Core-guided search steps aside when its lower bound has not risen for this long
 # (and for half the time it has run): the linear search gets the time.
 CORE_STALL_SECONDS = 2.0
+# Up to this many distinct weights, the linear search goes level by level first (see _levels).
+MAX_LEVELS = 10
+# A level's SAT call gets this many slices of CONFLICTS_PER_CALL; past them the level is
+# taken as done (lexicographic search is a heuristic: no proof is claimed from it).
+LEVEL_SLICES = 10
 
 
 class SatSearch:
@@ -221,7 +226,8 @@ class SatSearch:
                     relax.append(top)
                     s.add_clause(c + [top])
             weights = self.weight_array
-            stratum = weights                # the weights the current objective counts (0: left out)
+            levels = _levels(weights)        # heaviest first: one stratum each, then all weights together
+            stratum = np.where(weights == levels[0], weights, 0) if levels else weights  # (0: left out)
             frozen = []                      # assumptions that keep finished strata where the incumbent has them
             resolution, tot, limit = None, None, None   # the next model must have scaled cost <= limit
             while time.perf_counter() < deadline:
@@ -249,8 +255,9 @@ class SatSearch:
                     phases = np.where(a, np.arange(1, n + 1), -np.arange(1, n + 1)).tolist()
                     s.set_phases(phases + [r if f else -r for r, f in zip(relax, falsified.tolist())])
                     bound = [-tot.rhs[limit]] if limit < len(tot.rhs) else []
-                    found = _solve_until(s, deadline, frozen + bound, self._offered)
-                    if found is None:
+                    found = _solve_until(s, deadline, frozen + bound, self._offered,
+                                         max_slices=LEVEL_SLICES if levels else None)
+                    if found is None and not (levels and time.perf_counter() < deadline and not self._offered()):
                         continue             # out of time, or a better incumbent came in
                     if found:
                         limit = int(scaled[self._found(s.get_model())].sum()) - 1
@@ -269,7 +276,13 @@ class SatSearch:
                     frozen.extend(-r for r, k in zip(relax, scaled.tolist()) if k > 0)
                 elif kept < len(tot.rhs):  # the loop above built tot with outputs up to limit + 1 = kept
                     frozen.append(-tot.rhs[kept])
-                stratum = np.where(weights < resolution, weights, 0)
+                if levels:                # the next weight level, or, after the last, all weights unfrozen
+                    levels.pop(0)
+                    stratum = np.where(weights == levels[0], weights, 0) if levels else weights
+                    if not levels:
+                        frozen = []
+                else:
+                    stratum = np.where(weights < resolution, weights, 0)
                 if not stratum.any():
                     return
                 resolution, tot, limit = None, None, None
@@ -300,6 +313,16 @@ def _literal_set(a) -> set:
     return set(np.where(a, v, -v).tolist())
 
 
+def _levels(weights) -> list:
+    """The distinct weights, heaviest first, when there are 2 to MAX_LEVELS of them: the
+    linear search then minimises each level's count in turn (lexicographically, as
+    TT-Open-WBO-Inc does over its weight clusters) before it searches the weighted sum:
+    a cardinality bound per level is far easier for the SAT solver than one over the
+    weighted sum (hs-timetabling, 3-4 weights). Empty otherwise."""
+    distinct = np.unique(weights)[::-1].tolist()
+    return distinct if 2 <= len(distinct) <= MAX_LEVELS else []
+
+
 def _scaled(weights, d: int) -> np.ndarray:
     """Weights at resolution ``d``, divided by their common factor: a stratum of equal
     weights then counts one totalizer input per clause."""
@@ -323,8 +346,9 @@ def _resolution(weights, falsified) -> int:
     return d
 
 
-def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False):
-    """SAT call in bounded slices until an answer, the deadline or ``interrupted()``: True, False or None.
+def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False, max_slices=None):
+    """SAT call in bounded slices until an answer, the deadline, ``interrupted()`` or
+    ``max_slices`` slices: True, False or None.
 
     A timer interrupts the solver at the deadline (one slice can take seconds
     on a big encoding); the slices let a better incumbent cut in."""
@@ -333,9 +357,11 @@ def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False
     if can_interrupt:
         timer.start()
     try:
-        while time.perf_counter() < deadline:
+        slices = 0
+        while time.perf_counter() < deadline and (max_slices is None or slices < max_slices):
             solver.conf_budget(CONFLICTS_PER_CALL)
             res = solver.solve_limited(assumptions=assumptions, expect_interrupt=can_interrupt)
+            slices += 1
             if res is not None:
                 return res
             if interrupted():
