@@ -24,6 +24,12 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
    (its scaled weight kept at most the incumbent's) and the search goes on
    with the lighter clauses that resolution left out, as stratified
    solvers do; from then on it improves but proves nothing.
+   With 2 to MAX_LEVELS distinct weights it first goes level by level,
+   heaviest first (a count per level, each call held to LEVEL_SLICES
+   slices, each level then frozen), as TT-Open-WBO-Inc does over its
+   weight clusters; then it searches the weighted sum with nothing frozen,
+   where a proof is again possible. On hs-timetabling Brazil 2 (weights 1,
+   2, 3, 9) the child alone reached 28 in 10 s this way, 62-72 without.
 
 Every claim is re-checked by the parent process with the independent
 evaluation before it counts; costs here are computed by a plain loop of our
