@@ -219,8 +219,8 @@ def test_linear_search_with_big_weights_improves_and_keeps_its_deadline():
     assert all(c == want for k, c in log if k == "opt")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_linear_search_level_by_level_is_sound_and_still_proves(seed):
+@pytest.mark.parametrize("seed, offered", [(1, False), (2, False), (3, False), (1, True)])
+def test_linear_search_level_by_level_is_sound_and_still_proves(seed, offered):
     # 3 weight levels: the linear search first bounds each level's count, heaviest
     # first, then the weighted sum (where an unsatisfiable bound is a proof)
     from polystep_sat.portfolio.sat_search import _levels
@@ -229,11 +229,16 @@ def test_linear_search_level_by_level_is_sound_and_still_proves(seed):
     soft = ~f.hard
     f.weights[soft] = np.array([1, 3, 9])[np.arange(soft.sum()) % 3]
     assert _levels(f.weights[soft]) == [9, 3, 1]
-    want, _ = optimum(f, time_limit=30)
+    want, best = optimum(f, time_limit=30)
     log = []
     search = SatSearch(f, lambda kind, cost, a: log.append((kind, cost, a)))
     search.hard_model(time.perf_counter() + 5)
+    if offered:   # the search's incumbent waits while the levels run, and is not lost
+        search.offer(want, best)
     search.linear_search(time.perf_counter() + 20)
+    if offered:
+        assert log[-1][0] == "opt" and log[-1][1] == want == evaluate(f, log[-1][2]).cost
+        return
     models = [c for k, c, a in log if k == "model"]
     assert models == sorted(set(models), reverse=True)
     for kind, cost, a in log:
