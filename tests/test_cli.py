@@ -346,3 +346,37 @@ def test_time_limit_counts_from_the_process_start(tmp_path):
     wall = time.perf_counter() - t0
     assert p.returncode == 10 and wall < 3 + 1.0, wall
     assert contract_violations(p.stdout, p.returncode, read_dimacs(path)) == []
+
+
+def test_after_a_signal_a_check_in_flight_is_waited_for_only_within_the_budget():
+    # at 1M variables an answer once came 1.2 s after SIGTERM: the final check
+    # waited for a whole check in flight, then did its own
+    import os
+    import threading
+
+    import polystep_sat.cli as cli
+
+    formula = read_dimacs(INSTANCES / "uf50-218-01.cnf")
+    r, w = os.pipe()
+    try:
+        anytime = cli.Anytime(cli.Output(w))
+        anytime.formula = formula
+        anytime.pending = (np.ones(formula.n_vars, dtype=bool), 0)
+        held = threading.Event()
+
+        def in_flight():
+            with anytime.check_lock:
+                held.set()
+                time.sleep(2.0)
+
+        threading.Thread(target=in_flight, daemon=True).start()
+        held.wait(5)
+        t = time.perf_counter()
+        anytime.check_pending(wait=0.1)
+        assert time.perf_counter() - t < 0.6 and anytime.best is None
+        time.sleep(2.1)
+        anytime.check_pending(wait=0.1)                 # the lock is free again: checked
+        assert anytime.best is not None and anytime.best[0] > 0
+    finally:
+        os.close(r)
+        os.close(w)
