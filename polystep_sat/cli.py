@@ -489,7 +489,7 @@ def process_start() -> float:
     except (OSError, ValueError, IndexError):
         return now
     age = min(age, time.process_time() + STARTUP_WAIT_SECONDS)
-    return now - age if age >= 0.0 else now
+    return now - age if 0.0 <= age < 600.0 else now
 
 
 def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
@@ -528,13 +528,17 @@ def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
         one_check = CHECK_SECONDS_PER_LITERAL * anytime.formula.n_literals if anytime.formula is not None else 0.0
         if anytime.pending is not None and since + one_check < PENDING_CHECK_BY:
             anytime.check_pending(wait=PENDING_CHECK_BY - since - one_check)
-        text, code = _final_from_best(anytime)
-        if out.json_mode:
-            import json
+        # Under the stream's lock, as the checker's o lines are: a check still in flight can
+        # neither change the best between choosing and printing it, nor print after it.
+        with out.lock:
+            text, code = _final_from_best(anytime)
+            if out.json_mode:
+                import json
 
-            status = text.split("\n", 1)[0][2:]
-            text = json.dumps(_with_best({"status": status, "interrupted": True}, anytime)) + "\n"
-        out.write(text)
+                status = text.split("\n", 1)[0][2:]
+                text = json.dumps(_with_best({"status": status, "interrupted": True}, anytime)) + "\n"
+            out.write(text)
+            out.closed = True
     out.closed = True
     return code
 
