@@ -39,7 +39,7 @@ formula = read_dimacs(sys.argv[1])
 asked = []
 def stop():
     f = sys._getframe(1)
-    if f.f_code.co_name == "_check":
+    if f.f_code.co_name == "check_stop":
         f = f.f_back
     asked.append((time.perf_counter(), f"{f.f_code.co_name}:{f.f_lineno}"))
     return False

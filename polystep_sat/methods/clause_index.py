@@ -137,7 +137,14 @@ def slices(ptr, chunk: int | None = None) -> list:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _check(stop) -> None:
+def spans(n: int, step: int | None = None) -> list:
+    """``(lo, hi)`` ranges of at most ``step`` (default CHUNK_LITERALS) items covering 0..n-1."""
+    step = CHUNK_LITERALS if step is None else step
+    return [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+
+
+def check_stop(stop) -> None:
+    """Between two slices of a set-up: end it if ``stop()`` says so."""
     if stop is not None and stop():
         raise SetupInterrupted
 
@@ -147,10 +154,9 @@ def fresh(n: int, dtype, stop=None, fill=0) -> np.ndarray:
     between: in a virtual machine the first touch of fresh memory costs ~3 s a GB
     (measured here), too long for one step at 10M variables."""
     out = np.empty(n, dtype)
-    step = max(1, (32 << 20) // out.itemsize)
-    for i in range(0, n, step):
-        _check(stop)
-        out[i:i + step] = fill
+    for lo, hi in spans(n, max(1, (32 << 20) // out.itemsize)):
+        check_stop(stop)
+        out[lo:hi] = fill
     return out
 
 
@@ -162,7 +168,7 @@ def classify(n_vars, indptr, literals, stop=None):
     length = fresh(m, np.int32, stop)
     kind = fresh(m, np.int8, stop)
     for i0, i1 in slices(indptr):
-        _check(stop)
+        check_stop(stop)
         _classify_range(indptr, literals, i0, i1, stamp, sign, length, kind)
     return length, kind
 
@@ -176,7 +182,7 @@ def active_clauses(formula, length, kind, stop=None):
     w, hard = formula.weights, formula.hard
     parts, const_hard, const_cost = [], 0, 0
     for i0, i1 in slices(formula.indptr):
-        _check(stop)
+        check_stop(stop)
         k, h, wt = kind[i0:i1], hard[i0:i1], w[i0:i1]
         empty = k == 2
         const_hard += int(np.count_nonzero(empty & h))
@@ -191,15 +197,14 @@ def active_clauses(formula, length, kind, stop=None):
     del parts
     wide = formula.n_literals >= 2**31
     cptr = fresh(ma + 1, np.int64 if wide else np.int32, stop)
-    offset, step = 0, CHUNK_LITERALS // 4
+    offset = 0
     min_len, max_len = (np.iinfo(np.int32).max, 0) if ma else (0, 0)
-    for a0 in range(0, ma, step):
-        _check(stop)
-        lengths = length[active_idx[a0:a0 + step]]
+    for a0, a1 in spans(ma, CHUNK_LITERALS // 4):
+        check_stop(stop)
+        lengths = length[active_idx[a0:a1]]
         min_len, max_len = min(min_len, int(lengths.min())), max(max_len, int(lengths.max()))
-        seg = np.cumsum(lengths, dtype=np.int64) + offset
-        cptr[a0 + 1:a0 + 1 + seg.size] = seg
-        offset = int(seg[-1])
+        cptr[a0 + 1:a1 + 1] = np.cumsum(lengths, dtype=np.int64) + offset
+        offset = int(cptr[a1])
     return active_idx, cptr, const_hard, const_cost, min_len, max_len
 
 
@@ -215,7 +220,7 @@ def build(n_vars, indptr, literals, active_idx, cptr, clits, optr, occ, stop=Non
     stamp = fresh(n_vars, np.int64, stop, -1)
     owner = np.empty(L, np.int32)            # written in order: each slice touches its own pages
     for a0, a1 in slices(cptr):
-        _check(stop)
+        check_stop(stop)
         _fill_range(indptr, literals, active_idx, a0, a1, cptr, clits, owner, stamp)
     del stamp
     bits = 1
@@ -224,21 +229,21 @@ def build(n_vars, indptr, literals, active_idx, cptr, clits, optr, occ, stop=Non
     low = bits // 2
     mask = (1 << low) - 1
     cnt = np.zeros((1 << low) + 1, np.int64)
-    parts = [(p, min(p + CHUNK_LITERALS, L)) for p in range(0, max(L, 1), CHUNK_LITERALS)]
+    parts = spans(L)
     for p0, p1 in parts:
-        _check(stop)
+        check_stop(stop)
         _count_range(clits, p0, p1, optr, cnt, mask)
     np.cumsum(optr, out=optr)
     np.cumsum(cnt, out=cnt)
     tk = fresh(L, np.int32, stop)            # scattered into: touched beforehand, in slices
     tv = fresh(L, np.int32, stop)
     for p0, p1 in parts:
-        _check(stop)
+        check_stop(stop)
         _scatter_low(clits, owner, p0, p1, cnt, mask, tk, tv)
     del owner
     # pass 2: by the high bits; the start of each high bucket is optr's
     nb = (2 * n_vars >> low) + 1
     head = optr[np.minimum(np.arange(nb, dtype=np.int64) << low, 2 * n_vars)].astype(np.int64)
     for p0, p1 in parts:
-        _check(stop)
+        check_stop(stop)
         _scatter_high(tk, tv, p0, p1, head, low, occ)

@@ -41,7 +41,8 @@ from numba import njit
 
 from ..backend import to_numpy
 from ..formula import exact_weight_sum
-from .clause_index import CHUNK_LITERALS, SetupInterrupted, active_clauses, build, classify, fresh, slices
+from .clause_index import (CHUNK_LITERALS, SetupInterrupted, active_clauses, build, check_stop, classify, fresh,
+                           slices, spans)
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
                            LocalSearch)
 
@@ -84,8 +85,7 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, stop=None
     (3 s at 10M variables), asking ``stop()`` between slices."""
     st[NH] = st[NS] = st[COST] = 0
     for c0, c1 in slices(cptr):
-        if stop is not None and stop():
-            raise SetupInterrupted
+        check_stop(stop)
         _init_range(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, c0, c1)
 
 
@@ -327,12 +327,9 @@ def _equal_soft_weights(w, active_idx, active_hard, stop) -> bool:
     a gather of every weight is a second or two at 10M variables)."""
     if active_hard.any():
         return False
-    step = CHUNK_LITERALS // 4
-    for a0 in range(0, active_idx.size, step):
-        if stop is not None and stop():
-            raise SetupInterrupted
-        seg = w[active_idx[a0:a0 + step]]
-        if seg.size and (seg != w[active_idx[0]]).any():
+    for a0, a1 in spans(active_idx.size, CHUNK_LITERALS // 4):
+        check_stop(stop)
+        if (w[active_idx[a0:a1]] != w[active_idx[0]]).any():
             return False
     return True
 

@@ -233,7 +233,7 @@ class SatSearch:
                     s.add_clause(c + [top])
             weights = self.weight_array
             levels = _levels(weights)        # heaviest first: one stratum each, then all weights together
-            stratum = np.where(weights == levels[0], weights, 0) if levels else weights  # (0: left out)
+            stratum = _level_stratum(weights, levels)   # the weights the current objective counts (0: left out)
             frozen = []                      # assumptions that keep finished strata where the incumbent has them
             resolution, tot, limit = None, None, None   # the next model must have scaled cost <= limit
             while time.perf_counter() < deadline:
@@ -290,7 +290,7 @@ class SatSearch:
                     frozen.append(-tot.rhs[kept])
                 if levels:                # the next weight level, or, after the last, all weights unfrozen
                     levels.pop(0)
-                    stratum = np.where(weights == levels[0], weights, 0) if levels else weights
+                    stratum = _level_stratum(weights, levels)
                     if not levels:
                         frozen = []
                 else:
@@ -333,6 +333,11 @@ def _levels(weights) -> list:
     weighted sum (hs-timetabling, 3-4 weights). Empty otherwise."""
     distinct = np.unique(weights)[::-1].tolist()
     return distinct if 2 <= len(distinct) <= MAX_LEVELS else []
+
+
+def _level_stratum(weights, levels) -> np.ndarray:
+    """The first level's weights (0 elsewhere); with no level left, all of them."""
+    return np.where(weights == levels[0], weights, 0) if levels else weights
 
 
 def _scaled(weights, d: int) -> np.ndarray:
