@@ -318,6 +318,37 @@ def test_core_guided_search_steps_aside_when_its_bound_stalls(monkeypatch, risin
         assert rc2.interrupted_at is not None and rc2.interrupted_at - t0 < 1.2
 
 
+def test_core_guided_search_steps_aside_when_its_bound_cannot_meet_the_best_cost_in_time():
+    f = random_weighted_partial(20, 20, 30, seed=5)
+    search = SatSearch(f, lambda *a: None)
+    history = [(0.0, 0), (0.5, 40), (1.0, 50), (1.5, 52)]   # (CPU seconds, bound): 12 in the last second
+    assert not search._out_of_pace(history, 3.0)            # no best cost known yet
+    search.offer(100, np.zeros(f.n_vars, dtype=bool))       # an offered incumbent counts too
+    assert search._out_of_pace(history, 3.0)                # 48 to go at 12/s: 4 s > 3 s left
+    assert not search._out_of_pace(history, 5.0)
+    assert not search._out_of_pace(history[:2], 0.1)        # too early to judge a pace
+    search.best = (52, np.zeros(f.n_vars, dtype=bool))      # the bound has met the best cost
+    assert not search._out_of_pace(history, 0.1)
+
+
+def test_bound_watcher_interrupts_a_slow_bound_only_with_a_share_of_time_given(monkeypatch):
+    f = random_weighted_partial(20, 20, 30, seed=5)
+    for end in (None, time.perf_counter() + 1.0):
+        search = SatSearch(f, lambda *a: None)
+        search.best = (10_000, np.zeros(f.n_vars, dtype=bool))
+        rc2, stop = _StalledRC2(True), threading.Event()
+        watch = threading.Thread(target=search._watch_bound, args=(rc2, stop, end), daemon=True)
+        watch.start()
+        t0 = time.process_time()
+        while time.process_time() - t0 < 2.0 and rc2.interrupted_at is None:   # rises ~1 a slice
+            rc2.cost += 1
+            time.sleep(0.01)
+            sum(range(50_000))
+        stop.set()
+        watch.join()
+        assert (rc2.interrupted_at is not None) == (end is not None)
+
+
 def test_messages_round_trip_and_refuse_garbage():
     a = np.array([True, False, True, True, False, False, True, False, True])
     kind, cost, b = decode(encode("model", 12, a), a.size)
