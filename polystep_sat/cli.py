@@ -77,7 +77,7 @@ def _final_from_best(anytime: Anytime, proven_optimal: bool = False):
 
 
 def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, state: dict) -> int:
-    from .backend import small_pages
+    from .backend import cores, small_pages
     from .dimacs import DimacsError, read_dimacs
     from .solver import polarity_assignment, solve
     from .verify import PYSAT_CHECK_MAX_LITERALS, evaluate
@@ -87,6 +87,10 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
                 f"time_limit={args.time_limit} backend={args.backend}")
     t0 = time.perf_counter()
     progress = state["progress"] = _progress_reporter(args)
+    if args.method == "auto" and cores() > 1:  # the SAT side's interpreter loads while we parse
+        from .portfolio.side import prestart
+
+        prestart()
     try:
         with small_pages():  # the formula's arrays are written once, in order
             formula = read_dimacs(args.file, progress=progress.parse if progress else None, strict=args.strict)

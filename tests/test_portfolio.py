@@ -349,6 +349,30 @@ def test_bound_watcher_interrupts_a_slow_bound_only_with_a_share_of_time_given(m
         assert (rc2.interrupted_at is not None) == (end is not None)
 
 
+def test_a_prestarted_child_does_the_next_sides_work_or_is_ended():
+    from polystep_sat.portfolio import side as side_mod
+
+    f = random_weighted_partial(30, 60, 20, seed=2)
+    side_mod.prestart()
+    early = side_mod._PRESTARTED
+    assert early is not None and early.poll() is None
+    time.sleep(1.0)   # its interpreter waits for work: the time limit counts from the work's arrival
+    sat = side_mod.SatSide(f, time_limit=20)
+    try:
+        assert sat.pid == early.pid and side_mod._PRESTARTED is None
+        got, t0 = [], time.time()
+        while not sat.finished and time.time() - t0 < 20:
+            got += sat.messages(0.1)
+        opt = [cost for kind, cost, a in got if kind == "opt"]
+        assert opt == [optimum(f)[0]]
+    finally:
+        sat.stop()
+    side_mod.prestart()   # one no side takes ends with the run
+    unused = side_mod._PRESTARTED
+    side_mod.stop_all()
+    assert unused.poll() is not None and side_mod._PRESTARTED is None
+
+
 def test_messages_round_trip_and_refuse_garbage():
     a = np.array([True, False, True, True, False, False, True, False, True])
     kind, cost, b = decode(encode("model", 12, a), a.size)

@@ -17,7 +17,7 @@ import threading
 
 from ..backend import cores
 from ..portfolio.sharing import Turns, share
-from ..portfolio.side import SatSide, available, worth_starting
+from ..portfolio.side import SatSide, available, drop_prestarted, worth_starting
 from .polystep_pipeline import run_polystep
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.
@@ -40,6 +40,7 @@ def run_auto(formula, ctx, exact: bool = True, **options):
         side = SatSide(formula, time_limit=budget)
         ctx.info["sat_side"] = "started"
     if side is None:
+        drop_prestarted()   # the command line's early child, if it started one
         run_polystep(formula, ctx, **options)
         return
     turns = Turns(side, ctx) if cores() == 1 else None

@@ -1,4 +1,4 @@
-"""The SAT side's process: ``python -m polystep_sat.portfolio.child SECONDS MEMORY_CAP``.
+"""The SAT side's process: ``python -m polystep_sat.portfolio.child MEMORY_CAP``.
 
 A fresh interpreter (not a fork: the parent may have threads and numba state;
 not multiprocessing's spawn, which re-runs the caller's script), in a session
@@ -7,8 +7,10 @@ and is capped in address space.
 
 Protocol, one line per message (:mod:`.messages`):
 
-* stdin: ``<n bytes>`` then the formula as ``np.savez`` bytes; then, at any
-  time, ``ub COST HEX``: the search's incumbent;
+* stdin: ``<seconds>`` (its time limit, counted from when it reads it: the
+  child may be started before the formula exists, see ``side.prestart``),
+  ``<n bytes>`` then the formula as ``np.savez`` bytes; then, at any time,
+  ``ub COST HEX``: the search's incumbent;
 * stdout: ``model COST HEX`` (a hard-feasible model), ``lb COST`` (a lower
   bound), ``opt COST HEX`` (a proven optimum), then ``done`` when it has
   nothing more to offer (or has failed: out of memory, say).
@@ -61,9 +63,17 @@ def _listen(stdin, search, n_vars) -> None:
 
 
 def main(argv) -> int:
-    time_limit, memory_cap = float(argv[0]), int(argv[1])
-    deadline = time.perf_counter() + time_limit
-    _harden(memory_cap)
+    _harden(int(argv[0]))
+    import pysat.card  # noqa: F401  (loaded before the work arrives: see side.prestart)
+    import pysat.examples.rc2  # noqa: F401
+
+    from .sat_search import SatSearch
+
+    stdin = sys.stdin.buffer
+    try:
+        deadline = time.perf_counter() + float(stdin.readline())
+    except ValueError:   # the parent went away before it had work for us
+        return 0
     out_lock = threading.Lock()
 
     def emit(kind, cost, assignment):
@@ -72,9 +82,6 @@ def main(argv) -> int:
             sys.stdout.flush()
 
     try:
-        from .sat_search import SatSearch
-
-        stdin = sys.stdin.buffer
         formula = _read_formula(stdin)
         search = SatSearch(formula, emit)
         threading.Thread(target=_listen, args=(stdin, search, formula.n_vars), daemon=True).start()

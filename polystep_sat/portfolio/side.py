@@ -7,10 +7,15 @@ parent never trusts a message: :mod:`.sharing` re-evaluates every model
 independently before it counts. :meth:`SatSide.stop` ends the child at once
 (SIGKILL: it holds nothing worth a clean exit); :func:`stop_all` ends every
 child still running, and the command line calls it before it answers.
+
+The command line calls :func:`prestart` before it reads the file (with more
+than one core): the child's interpreter and PySAT load (~0.3 s) while the
+parent parses, and the next :class:`SatSide` takes that child.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import select
@@ -33,10 +38,45 @@ MAX_LITERALS = 5_000_000
 MEMORY_CAP = 4 << 30
 # Children not yet stopped.
 _LIVE = set()
+# A child started before the formula was read, not yet taken (see prestart).
+_PRESTARTED = None
 
 
 def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
     return 0 < formula.n_literals <= max_literals and formula.n_vars > 0
+
+
+def prestart(memory_cap: int = MEMORY_CAP) -> None:
+    """Start the next SatSide's child now, so that it loads while the formula is read."""
+    global _PRESTARTED
+    if _PRESTARTED is None and os.name == "posix" and importlib.util.find_spec("pysat") is not None:
+        _PRESTARTED = _spawn(memory_cap)
+
+
+def drop_prestarted() -> None:
+    """End the child :func:`prestart` started, if no SatSide took it."""
+    global _PRESTARTED
+    proc, _PRESTARTED = _PRESTARTED, None
+    if proc is not None:
+        _end(proc)
+
+
+def _spawn(memory_cap: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "polystep_sat.portfolio.child", str(int(memory_cap))],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def _end(proc) -> None:
+    """Kill ``proc`` and reap it (SIGKILL ends a paused child too)."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=5)
+    for pipe in (proc.stdout, proc.stdin):
+        try:
+            pipe.close()
+        except (BrokenPipeError, OSError):
+            pass
 
 
 def available() -> bool:
@@ -51,15 +91,19 @@ class SatSide:
     """The SAT-based search on ``formula`` in a child process, for ``time_limit`` seconds."""
 
     def __init__(self, formula, time_limit: float, memory_cap: int = MEMORY_CAP):
+        global _PRESTARTED
         self.formula = formula
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "polystep_sat.portfolio.child", f"{float(time_limit)!r}", str(int(memory_cap))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        if _PRESTARTED is not None and _PRESTARTED.poll() is None and memory_cap == MEMORY_CAP:
+            self._proc, _PRESTARTED = _PRESTARTED, None
+        else:
+            drop_prestarted()
+            self._proc = _spawn(memory_cap)
         self._pending = b""
         self.finished = False            # said "done", or its output closed
         self.paused = False
         self._send_lock = threading.Lock()
         _LIVE.add(self)
+        self._write(f"{float(time_limit)!r}\n".encode())   # its deadline counts from now
         threading.Thread(target=self._send_formula, name="sat-side-input", daemon=True).start()
 
     @property
@@ -125,19 +169,13 @@ class SatSide:
         return self._proc.poll() is None
 
     def stop(self) -> None:
-        """End the child now and reap it (SIGKILL ends a paused child too)."""
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait(timeout=5)
-        for pipe in (self._proc.stdout, self._proc.stdin):
-            try:
-                pipe.close()
-            except (BrokenPipeError, OSError):
-                pass
+        """End the child now and reap it."""
+        _end(self._proc)
         _LIVE.discard(self)
 
 
 def stop_all() -> None:
     """Stop and reap every child still running (the command line calls this before it exits)."""
+    drop_prestarted()
     for side in list(_LIVE):
         side.stop()
