@@ -164,11 +164,20 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
     f = weighted_mis(40, seed=3)
     ctx = SearchContext(f.n_vars, time_limit=5)
     turns = Turns(_FakeSide(f, []), ctx, first=0.0, slice_seconds=0.01, sat_share=0.5, min_share=0.1)
+    cost = 10**9
     deadline = time.time() + 0.5
     while time.time() < deadline:
         turns.tick()
+        if not turns.sat_turn:   # the search improves on each of its turns
+            cost -= 1
+            ctx.report(np.zeros(f.n_vars, dtype=bool), 0, cost)
         time.sleep(0.002)
     assert turns.share == 0.1  # idle SAT turns shrank its share to the floor
+    deadline = time.time() + 0.5
+    while time.time() < deadline:   # now neither side finds anything...
+        turns.tick()
+        time.sleep(0.002)
+    assert turns.share == 0.5  # ...and the turns drift back to even
     while not turns.sat_turn:
         turns.tick()
     turns.tick(useful=True)    # a SAT turn that brings a better model...
