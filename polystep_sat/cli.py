@@ -99,6 +99,10 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
         return EXIT_INPUT_ERROR
     if progress:
         progress.done()
+    if "polystep_sat.portfolio.side" in sys.modules:  # an early child the formula has no use for
+        side = sys.modules["polystep_sat.portfolio.side"]
+        if not side.worth_starting(formula):
+            side.drop_prestarted()
     if stop_event.is_set():
         raise Interrupted
     out.comment(f"parsed {formula!r} in {time.perf_counter() - t0:.2f} s")
@@ -124,6 +128,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:
         out.comment(f"{left:.1f} s left: too little for a search's set-up on {formula.n_literals:,} literals; "
                     "answering with the first answer")
+        if "polystep_sat.portfolio.side" in sys.modules:
+            sys.modules["polystep_sat.portfolio.side"].drop_prestarted()
         state["result"] = _first_answer_result(args, formula, first, ev)
         return 0
     anytime.start(formula)
@@ -463,7 +469,7 @@ def main(argv=None) -> int:
             progress.search(min(1.0, (time.perf_counter() - state["process_start"]) / limit))
     if state.get("progress") is not None:
         state["progress"].stop()
-    return _conclude(out, anytime, state, code_box, done.is_set(), signalled.is_set())
+    return _conclude(out, anytime, state, code_box, done.is_set(), signalled.is_set(), worker)
 
 
 def _past_time_limit(state) -> bool:
@@ -496,9 +502,12 @@ def process_start() -> float:
     return now - age if 0.0 <= age < 600.0 else now
 
 
-def _conclude(out, anytime, state, code_box, finished, signalled) -> int:
-    if "polystep_sat.portfolio.side" in sys.modules:  # no SAT-side child outlives the answer, not even as a zombie
-        sys.modules["polystep_sat.portfolio.side"].stop_all()
+def _conclude(out, anytime, state, code_box, finished, signalled, worker=None) -> int:
+    # No SAT-side child outlives the answer, not even as a zombie, and the solve thread (it may
+    # still be at work) starts none after it: loaded here even if no child was ever started.
+    from .portfolio.side import stop_all
+
+    stop_all(closing=worker)
     if "argparse" in code_box:
         return code_box["code"]
     if "input_error" in state:

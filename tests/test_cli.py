@@ -86,6 +86,35 @@ def test_bad_input_one_line_exit_1(tmp_path, content, fragment, options):
     assert not any(line.startswith(("s ", "v")) for line in p.stdout.splitlines())
 
 
+def _sat_side_children_of(pid):
+    """SAT-side processes started by the solver ``pid`` (their command line names it)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = proc.info["cmdline"] or []
+        if "polystep_sat.portfolio.child" in cmd and cmd[-1:] == [str(pid)]:
+            found.append(proc)
+    return found
+
+
+@pytest.mark.parametrize("case", ["bad input", "signal during the parse"])
+def test_no_sat_side_child_outlives_an_early_end(tmp_path, case):
+    f = tmp_path / "f.cnf"
+    if case == "bad input":
+        f.write_text("p cnf 2 1\n1 x 0\n")
+    else:
+        write_dimacs(random_ksat(300_000, 4.26, seed=1), f)   # ~1.3M clauses: a parse of a second or so
+    p = subprocess.Popen(CLI + ["solve", str(f), "--time-limit", "30"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    if case != "bad input":
+        time.sleep(0.6)
+        p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=60)
+    assert p.returncode in ((1,) if case == "bad input" else (0, 10, 30))
+    assert _sat_side_children_of(p.pid) == []
+
+
 @pytest.mark.parametrize("content, warning", [
     ("p cnf 2 2\n1 2 0\n", "declares 2 clauses but the file has 1"),
     ("p cnf 2 1\n1 2 0\n-1 0\n", "declares 1 clauses but the file has 2"),

@@ -165,16 +165,16 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
     ctx = SearchContext(f.n_vars, time_limit=5)
     turns = Turns(_FakeSide(f, []), ctx, first=0.0, slice_seconds=0.01, sat_share=0.5, min_share=0.1)
     cost = 10**9
-    deadline = time.time() + 0.5
-    while time.time() < deadline:
+    deadline = time.time() + 10
+    while turns.share > 0.1 and time.time() < deadline:
         turns.tick()
         if not turns.sat_turn:   # the search improves on each of its turns
             cost -= 1
             ctx.report(np.zeros(f.n_vars, dtype=bool), 0, cost)
         time.sleep(0.002)
     assert turns.share == 0.1  # idle SAT turns shrank its share to the floor
-    deadline = time.time() + 0.5
-    while time.time() < deadline:   # now neither side finds anything...
+    deadline = time.time() + 10
+    while turns.share < 0.5 and time.time() < deadline:   # now neither side finds anything...
         turns.tick()
         time.sleep(0.002)
     assert turns.share == 0.5  # ...and the turns drift back to even
@@ -330,32 +330,40 @@ def test_core_guided_search_steps_aside_when_its_bound_stalls(monkeypatch, risin
 def test_core_guided_search_steps_aside_when_its_bound_cannot_meet_the_best_cost_in_time():
     f = random_weighted_partial(20, 20, 30, seed=5)
     search = SatSearch(f, lambda *a: None)
-    history = [(0.0, 0), (0.5, 40), (1.0, 50), (1.5, 52)]   # (CPU seconds, bound): 12 in the last second
+    # (CPU seconds, wall seconds, bound): 12 in the last second
+    history = [(0.0, 0.0, 0), (0.5, 0.5, 40), (1.0, 1.0, 50), (1.5, 1.5, 52)]
     assert not search._out_of_pace(history, 3.0)            # no best cost known yet
     search.offer(100, np.zeros(f.n_vars, dtype=bool))       # an offered incumbent counts too
     assert search._out_of_pace(history, 3.0)                # 48 to go at 12/s: 4 s > 3 s left
     assert not search._out_of_pace(history, 5.0)
     assert not search._out_of_pace(history[:2], 0.1)        # too early to judge a pace
+    paused = [(c, 4 * w, b) for c, w, b in history]         # one core: the same CPU time took 4x the wall
+    assert search._out_of_pace(paused, 5.0)                 # 12 per 4 s: 16 s > 5 s left
+    flat = [(c, w, 52) for c, w, _ in history]
+    assert not search._out_of_pace(flat, 0.1)               # no rise at all: the stall rule's case
     search.best = (52, np.zeros(f.n_vars, dtype=bool))      # the bound has met the best cost
     assert not search._out_of_pace(history, 0.1)
 
 
 def test_bound_watcher_interrupts_a_slow_bound_only_with_a_share_of_time_given(monkeypatch):
+    from polystep_sat.portfolio import sat_search
+
+    monkeypatch.setattr(sat_search, "CORE_PACE_WINDOW", 0.2)
     f = random_weighted_partial(20, 20, 30, seed=5)
-    for end in (None, time.perf_counter() + 1.0):
+    for share in (None, 30.0):
         search = SatSearch(f, lambda *a: None)
-        search.best = (10_000, np.zeros(f.n_vars, dtype=bool))
+        search.best = (10**9, np.zeros(f.n_vars, dtype=bool))
         rc2, stop = _StalledRC2(True), threading.Event()
+        end = None if share is None else time.perf_counter() + share
         watch = threading.Thread(target=search._watch_bound, args=(rc2, stop, end), daemon=True)
         watch.start()
         t0 = time.process_time()
-        while time.process_time() - t0 < 2.0 and rc2.interrupted_at is None:   # rises ~1 a slice
-            rc2.cost += 1
-            time.sleep(0.01)
-            sum(range(50_000))
+        while time.process_time() - t0 < 1.5 and rc2.interrupted_at is None:   # RC2 at work
+            rc2.cost += 1                                   # ~10,000 a CPU second: far from 10**9 in 30 s
+            sum(range(10_000))
         stop.set()
         watch.join()
-        assert (rc2.interrupted_at is not None) == (end is not None)
+        assert (rc2.interrupted_at is not None) == (share is not None)
 
 
 def test_a_prestarted_child_does_the_next_sides_work_or_is_ended():
@@ -364,22 +372,47 @@ def test_a_prestarted_child_does_the_next_sides_work_or_is_ended():
     f = random_weighted_partial(30, 60, 20, seed=2)
     side_mod.prestart()
     early = side_mod._PRESTARTED
-    assert early is not None and early.poll() is None
-    time.sleep(1.0)   # its interpreter waits for work: the time limit counts from the work's arrival
-    sat = side_mod.SatSide(f, time_limit=20)
     try:
-        assert sat.pid == early.pid and side_mod._PRESTARTED is None
-        got, t0 = [], time.time()
-        while not sat.finished and time.time() - t0 < 20:
-            got += sat.messages(0.1)
-        opt = [cost for kind, cost, a in got if kind == "opt"]
-        assert opt == [optimum(f)[0]]
+        assert early is not None and early.poll() is None
+        time.sleep(2.0)   # it waits for work: its time limit counts from the work's arrival, not its start
+        sat = side_mod.SatSide(f, time_limit=1.5)
+        try:
+            assert sat.pid == early.pid and side_mod._PRESTARTED is None
+            got, t0 = [], time.time()
+            while not sat.finished and time.time() - t0 < 20:
+                got += sat.messages(0.1)
+            assert [cost for kind, cost, a in got if kind == "opt"] == [optimum(f)[0]]
+        finally:
+            sat.stop()
+        side_mod.prestart()   # one no side takes ends with the run
+        unused = side_mod._PRESTARTED
+        side_mod.stop_all()
+        assert unused.poll() is not None and side_mod._PRESTARTED is None
     finally:
-        sat.stop()
-    side_mod.prestart()   # one no side takes ends with the run
-    unused = side_mod._PRESTARTED
-    side_mod.stop_all()
-    assert unused.poll() is not None and side_mod._PRESTARTED is None
+        side_mod.drop_prestarted()
+
+
+def test_no_child_starts_from_the_solve_thread_once_the_command_line_has_answered():
+    from polystep_sat.portfolio import side as side_mod
+
+    f = random_weighted_partial(10, 10, 10, seed=1)
+    seen = {}
+
+    def solve_thread():   # the command line's solve thread, still at work after the answer
+        side_mod.prestart()
+        seen["prestarted"] = side_mod._PRESTARTED
+        try:
+            side_mod.SatSide(f, time_limit=5)
+        except side_mod.SideClosed:
+            seen["refused"] = True
+
+    worker = threading.Thread(target=solve_thread)
+    side_mod.stop_all(closing=worker)
+    worker.start()
+    worker.join()
+    assert seen == {"prestarted": None, "refused": True} and not side_mod._LIVE
+    other = side_mod.SatSide(f, time_limit=5)   # other threads (a later solve) still may
+    other.stop()
 
 
 def test_messages_round_trip_and_refuse_garbage():

@@ -1,4 +1,4 @@
-"""The SAT side's process: ``python -m polystep_sat.portfolio.child MEMORY_CAP``.
+"""The SAT side's process: ``python -m polystep_sat.portfolio.child MEMORY_CAP PARENT_PID``.
 
 A fresh interpreter (not a fork: the parent may have threads and numba state;
 not multiprocessing's spawn, which re-runs the caller's script), in a session
@@ -7,10 +7,10 @@ and is capped in address space.
 
 Protocol, one line per message (:mod:`.messages`):
 
-* stdin: ``<seconds>`` (its time limit, counted from when it reads it: the
-  child may be started before the formula exists, see ``side.prestart``),
-  ``<n bytes>`` then the formula as ``np.savez`` bytes; then, at any time,
-  ``ub COST HEX``: the search's incumbent;
+* stdin: ``<deadline>`` on ``time.monotonic()``'s clock, which every process
+  shares (the child may start before the formula exists, see
+  ``side.prestart``), ``<n bytes>`` then the formula as ``np.savez`` bytes;
+  then, at any time, ``ub COST HEX``: the search's incumbent;
 * stdout: ``model COST HEX`` (a hard-feasible model), ``lb COST`` (a lower
   bound), ``opt COST HEX`` (a proven optimum), then ``done`` when it has
   nothing more to offer (or has failed: out of memory, say).
@@ -19,6 +19,7 @@ Protocol, one line per message (:mod:`.messages`):
 from __future__ import annotations
 
 import io
+import os
 import signal
 import sys
 import threading
@@ -29,7 +30,7 @@ import numpy as np
 from .messages import decode, encode
 
 
-def _harden(memory_cap: int) -> None:
+def _harden(memory_cap: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:  # die with the parent, whatever ends it
         import ctypes
@@ -37,6 +38,8 @@ def _harden(memory_cap: int) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # it ended before the line above could tie us to it
+        sys.exit(0)
     try:
         import resource
 
@@ -63,7 +66,7 @@ def _listen(stdin, search, n_vars) -> None:
 
 
 def main(argv) -> int:
-    _harden(int(argv[0]))
+    _harden(int(argv[0]), int(argv[1]))
     import pysat.card  # noqa: F401  (loaded before the work arrives: see side.prestart)
     import pysat.examples.rc2  # noqa: F401
 
@@ -71,7 +74,8 @@ def main(argv) -> int:
 
     stdin = sys.stdin.buffer
     try:
-        deadline = time.perf_counter() + float(stdin.readline())
+        deadline_line = stdin.readline()   # blocks until the parent has work: read before the clocks
+        deadline = time.perf_counter() + (float(deadline_line) - time.monotonic())
     except ValueError:   # the parent went away before it had work for us
         return 0
     out_lock = threading.Lock()

@@ -10,7 +10,8 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
    this model is the search's start, as in NuWLS-c.
 2. **Core-guided search** (PySAT's RC2, stratified, with core exhaustion,
    minimisation and AtMost1 detection) for ``core_share`` of the time, or
-   less when its bound stops rising. Every core raises the lower bound (sent
+   less when its bound stops rising or rises too slowly to meet the best
+   cost known in that time. Every core raises the lower bound (sent
    as it rises); every finished weight level gives a model; finishing proves
    the optimum.
 3. **Solution-improving linear search** for the rest of the time: the soft
@@ -210,12 +211,12 @@ class SatSearch:
         af-synthesis it rose 62 -> 66 in 2.4 s against an upper bound of 122, and the
         linear search it held up reaches the best known cost 115 in 7 s)."""
         start = last_rise = time.process_time()
-        history = [(start, self.lower_bound)]    # (CPU time, bound)
+        history = [(start, time.perf_counter(), self.lower_bound)]    # (CPU time, wall time, bound)
         while not stop.wait(0.2):
             before = self.lower_bound
             self._raise_bound(self.empty_cost + int(rc2.cost))
             now = time.process_time()
-            history.append((now, self.lower_bound))
+            history.append((now, time.perf_counter(), self.lower_bound))
             if self.lower_bound > before:
                 last_rise = now
             if now - last_rise > max(CORE_STALL_SECONDS, 0.5 * (now - start)) or \
@@ -224,19 +225,22 @@ class SatSearch:
                 return
 
     def _out_of_pace(self, history, seconds_left: float) -> bool:
-        """Whether the bound, rising as it has over its recent past, stays short of the
-        best cost known (ours or offered) for longer than ``seconds_left``."""
-        now, bound = history[-1]
-        if now - history[0][0] < CORE_PACE_WINDOW:
+        """Whether the bound, rising as it has over its recent past (at least CORE_PACE_WINDOW
+        CPU seconds, or half its run), stays short of the best cost known (ours or offered) for
+        longer than ``seconds_left`` (wall time). The pace is per wall second: on one core
+        the process is paused while the search has its turn. A bound that has not risen at
+        all is left to the stall rule."""
+        cpu, wall, bound = history[-1]
+        if cpu - history[0][0] < CORE_PACE_WINDOW:
             return False
         with self._lock:
             costs = [x[0] for x in (self.best, self._offer) if x is not None]
         if not costs:
             return False
-        window = max(CORE_PACE_WINDOW, 0.5 * (now - history[0][0]))
-        since, then = next(((t, b) for t, b in reversed(history) if now - t >= window), history[0])
+        window = max(CORE_PACE_WINDOW, 0.5 * (cpu - history[0][0]))
+        _, since, then = next((h for h in reversed(history) if cpu - h[0] >= window), history[0])
         gap, rise = min(costs) - bound, bound - then
-        return gap > 0 and gap * (now - since) > rise * seconds_left
+        return gap > 0 and rise > 0 and gap * (wall - since) > rise * seconds_left
 
     def linear_search(self, deadline: float) -> None:
         """Solution-improving search below the incumbent, at a falling resolution,

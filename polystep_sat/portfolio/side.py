@@ -23,6 +23,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+import weakref
 
 import numpy as np
 
@@ -40,6 +42,15 @@ MEMORY_CAP = 4 << 30
 _LIVE = set()
 # A child started before the formula was read, not yet taken (see prestart).
 _PRESTARTED = None
+# Guards the two above and _CLOSED: a child is spawned and registered in one step.
+_LOCK = threading.Lock()
+# Threads that may start no child any more: the command line's solve thread once it has
+# answered (stop_all(closing=thread)); that thread may still be at work.
+_CLOSED = weakref.WeakSet()
+
+
+class SideClosed(RuntimeError):
+    """The command line has answered: no new child may start from this thread."""
 
 
 def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
@@ -47,24 +58,35 @@ def worth_starting(formula, max_literals: int = MAX_LITERALS) -> bool:
 
 
 def prestart(memory_cap: int = MEMORY_CAP) -> None:
-    """Start the next SatSide's child now, so that it loads while the formula is read."""
+    """Start the next SatSide's child now, so that it loads while the formula is read
+    (nothing happens if it cannot start: the SatSide will try again)."""
     global _PRESTARTED
-    if _PRESTARTED is None and os.name == "posix" and importlib.util.find_spec("pysat") is not None:
-        _PRESTARTED = _spawn(memory_cap)
+    if os.name != "posix" or importlib.util.find_spec("pysat") is None:
+        return
+    with _LOCK:
+        if _PRESTARTED is None:
+            try:
+                _PRESTARTED = _spawn(memory_cap)
+            except (OSError, SideClosed):
+                pass
 
 
 def drop_prestarted() -> None:
     """End the child :func:`prestart` started, if no SatSide took it."""
     global _PRESTARTED
-    proc, _PRESTARTED = _PRESTARTED, None
+    with _LOCK:
+        proc, _PRESTARTED = _PRESTARTED, None
     if proc is not None:
         _end(proc)
 
 
 def _spawn(memory_cap: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "polystep_sat.portfolio.child", str(int(memory_cap))],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    """A new child (call with _LOCK held, so that stop_all sees it)."""
+    if threading.current_thread() in _CLOSED:
+        raise SideClosed("the command line has answered")
+    return subprocess.Popen(
+        [sys.executable, "-m", "polystep_sat.portfolio.child", str(int(memory_cap)), str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _end(proc) -> None:
@@ -93,17 +115,22 @@ class SatSide:
     def __init__(self, formula, time_limit: float, memory_cap: int = MEMORY_CAP):
         global _PRESTARTED
         self.formula = formula
-        if _PRESTARTED is not None and _PRESTARTED.poll() is None and memory_cap == MEMORY_CAP:
-            self._proc, _PRESTARTED = _PRESTARTED, None
-        else:
-            drop_prestarted()
-            self._proc = _spawn(memory_cap)
         self._pending = b""
         self.finished = False            # said "done", or its output closed
         self.paused = False
         self._send_lock = threading.Lock()
-        _LIVE.add(self)
-        self._write(f"{float(time_limit)!r}\n".encode())   # its deadline counts from now
+        self._formula_sent = threading.Event()
+        with _LOCK:
+            early, _PRESTARTED = _PRESTARTED, None
+            if early is not None and early.poll() is None and memory_cap == MEMORY_CAP:
+                self._proc, early = early, None
+            else:
+                self._proc = _spawn(memory_cap)   # SideClosed once the command line has answered
+            _LIVE.add(self)
+        if early is not None:
+            _end(early)
+        # its deadline, on a clock every process shares (time.monotonic: CLOCK_MONOTONIC)
+        self._write(f"{time.monotonic() + float(time_limit)!r}\n".encode())
         threading.Thread(target=self._send_formula, name="sat-side-input", daemon=True).start()
 
     @property
@@ -116,6 +143,7 @@ class SatSide:
         np.savez(buf, n_vars=f.n_vars, indptr=f.indptr, literals=f.literals, weights=f.weights, hard=f.hard)
         data = buf.getvalue()
         self._write(f"{len(data)}\n".encode() + data)
+        self._formula_sent.set()
 
     def _write(self, data: bytes) -> None:
         with self._send_lock:
@@ -125,10 +153,14 @@ class SatSide:
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the child is gone: its end shows in messages()
 
+    def _write_after_formula(self, data: bytes) -> None:
+        self._formula_sent.wait()   # an incumbent before the formula would be read as its size
+        self._write(data)
+
     def send_incumbent(self, cost: int, assignment) -> None:
         """The search's best hard-feasible assignment, for the SAT side's bound and phases."""
         if not self.finished:
-            threading.Thread(target=self._write, args=(encode("ub", cost, assignment).encode(),),
+            threading.Thread(target=self._write_after_formula, args=(encode("ub", cost, assignment).encode(),),
                              daemon=True).start()
 
     def messages(self, timeout: float) -> list:
@@ -174,8 +206,13 @@ class SatSide:
         _LIVE.discard(self)
 
 
-def stop_all() -> None:
-    """Stop and reap every child still running (the command line calls this before it exits)."""
+def stop_all(closing: threading.Thread | None = None) -> None:
+    """Stop and reap every child still running; with ``closing`` (the command line's solve
+    thread, before it answers) that thread starts no child after this, even if it is
+    still at work."""
+    if closing is not None:
+        with _LOCK:
+            _CLOSED.add(closing)
     drop_prestarted()
     for side in list(_LIVE):
         side.stop()
