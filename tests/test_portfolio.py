@@ -341,29 +341,34 @@ def test_core_guided_search_steps_aside_when_its_bound_cannot_meet_the_best_cost
     assert search._out_of_pace(paused, 5.0)                 # 12 per 4 s: 16 s > 5 s left
     flat = [(c, w, 52) for c, w, _ in history]
     assert not search._out_of_pace(flat, 0.1)               # no rise at all: the stall rule's case
-    search.best = (52, np.zeros(f.n_vars, dtype=bool))      # the bound has met the best cost
-    assert not search._out_of_pace(history, 0.1)
+    search.best = (54, np.zeros(f.n_vars, dtype=bool))      # the bound is within 5% of the best cost:
+    assert not search._out_of_pace(history, 0.1)            # near the optimum RC2 keeps its time
 
 
-def test_bound_watcher_interrupts_a_slow_bound_only_with_a_share_of_time_given(monkeypatch):
+@pytest.mark.parametrize("share, min_share, interrupted", [
+    (None, 0.02, False),   # no share of time given: only the stall rule
+    (30.0, 0.02, True),    # far too slow for 30 s
+    (30.0, 1 / 3, False),  # ...but RC2 first gets a third of its time (10 s here)
+])
+def test_bound_watcher_interrupts_a_slow_bound_after_its_first_share(monkeypatch, share, min_share, interrupted):
     from polystep_sat.portfolio import sat_search
 
     monkeypatch.setattr(sat_search, "CORE_PACE_WINDOW", 0.2)
+    monkeypatch.setattr(sat_search, "CORE_PACE_MIN_SHARE", min_share)
     f = random_weighted_partial(20, 20, 30, seed=5)
-    for share in (None, 30.0):
-        search = SatSearch(f, lambda *a: None)
-        search.best = (10**9, np.zeros(f.n_vars, dtype=bool))
-        rc2, stop = _StalledRC2(True), threading.Event()
-        end = None if share is None else time.perf_counter() + share
-        watch = threading.Thread(target=search._watch_bound, args=(rc2, stop, end), daemon=True)
-        watch.start()
-        t0 = time.process_time()
-        while time.process_time() - t0 < 1.5 and rc2.interrupted_at is None:   # RC2 at work
-            rc2.cost += 1                                   # ~10,000 a CPU second: far from 10**9 in 30 s
-            sum(range(10_000))
-        stop.set()
-        watch.join()
-        assert (rc2.interrupted_at is not None) == (share is not None)
+    search = SatSearch(f, lambda *a: None)
+    search.best = (10**9, np.zeros(f.n_vars, dtype=bool))
+    rc2, stop = _StalledRC2(True), threading.Event()
+    end = None if share is None else time.perf_counter() + share
+    watch = threading.Thread(target=search._watch_bound, args=(rc2, stop, end), daemon=True)
+    watch.start()
+    t0 = time.process_time()
+    while time.process_time() - t0 < 1.5 and rc2.interrupted_at is None:   # RC2 at work
+        rc2.cost += 1                                   # ~10,000 a CPU second: far from 10**9 in 30 s
+        sum(range(10_000))
+    stop.set()
+    watch.join()
+    assert (rc2.interrupted_at is not None) == interrupted
 
 
 def test_a_prestarted_child_does_the_next_sides_work_or_is_ended():
