@@ -87,8 +87,9 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
                 f"time_limit={args.time_limit} backend={args.backend}")
     t0 = time.perf_counter()
     progress = state["progress"] = _progress_reporter(args)
-    if args.method == "auto" and cores() > 1:  # the SAT side's interpreter loads while we parse
-        from .portfolio.side import prestart
+    early_child = args.method == "auto" and cores() > 1
+    if early_child:  # the SAT side's interpreter loads while we parse
+        from .portfolio.side import drop_prestarted, prestart, worth_starting
 
         prestart()
     try:
@@ -99,10 +100,8 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
         return EXIT_INPUT_ERROR
     if progress:
         progress.done()
-    if "polystep_sat.portfolio.side" in sys.modules:  # an early child the formula has no use for
-        side = sys.modules["polystep_sat.portfolio.side"]
-        if not side.worth_starting(formula):
-            side.drop_prestarted()
+    if early_child and not worth_starting(formula):  # no use for it: free its memory before the search
+        drop_prestarted()
     if stop_event.is_set():
         raise Interrupted
     out.comment(f"parsed {formula!r} in {time.perf_counter() - t0:.2f} s")
@@ -128,8 +127,6 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
     if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:
         out.comment(f"{left:.1f} s left: too little for a search's set-up on {formula.n_literals:,} literals; "
                     "answering with the first answer")
-        if "polystep_sat.portfolio.side" in sys.modules:
-            sys.modules["polystep_sat.portfolio.side"].drop_prestarted()
         state["result"] = _first_answer_result(args, formula, first, ev)
         return 0
     anytime.start(formula)

@@ -245,10 +245,11 @@ class SatSearch:
             costs = [x[0] for x in (self.best, self._offer) if x is not None]
         if not costs:
             return False
+        best = min(costs)
         window = max(CORE_PACE_WINDOW, 0.5 * (cpu - history[0][0]))
         _, since, then = next((h for h in reversed(history) if cpu - h[0] >= window), history[0])
-        gap, rise = min(costs) - bound, bound - then
-        return gap > CORE_PACE_MIN_GAP * min(costs) and rise > 0 and gap * (wall - since) > rise * seconds_left
+        gap, rise = best - bound, bound - then
+        return gap > CORE_PACE_MIN_GAP * best and rise > 0 and gap * (wall - since) > rise * seconds_left
 
     def linear_search(self, deadline: float) -> None:
         """Solution-improving search below the incumbent, at a falling resolution,
