@@ -78,60 +78,36 @@ SETTINGS = {
 }
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------ random numbers
+# The kernel keeps its xorshift64* state in a local; these take and return
+# scalars only. (Helpers that take arrays cost two atomic reference-count
+# updates per array per call in numba, even inlined: profiled at ~85% of the
+# time of an earlier kernel built from such helpers. Hence one kernel body.)
 @njit(inline="always")
-def _rand32(rng):
-    x = rng[0]
+def _advance(x):
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
-    rng[0] = x
+    return x
+
+
+@njit(inline="always")
+def _draw32(x):
+    """The 32-bit output of state ``x``."""
     return (x * _XS_MUL) >> _U32
 
 
 @njit(inline="always")
-def _below(rng, n):
-    return np.int64((_rand32(rng) * np.uint64(n)) >> _U32)
-
-
-@njit(inline="always")
-def _restack(u, score, good, gpos, ng):
-    """Keep ``u`` in the stack of improving variables exactly when its score is > 0."""
-    if score[u] > 0:
-        if gpos[u] < 0:
-            good[ng] = u
-            gpos[u] = ng
-            ng += 1
-    elif gpos[u] >= 0:
-        i = gpos[u]
-        ng -= 1
-        last = good[ng]
-        good[i] = last
-        gpos[last] = i
-        gpos[u] = -1
-    return ng
-
-
-@njit(inline="always")
-def _list_add(c, lst, n, pos):
-    lst[n] = c
-    pos[c] = n
-    return n + 1
-
-
-@njit(inline="always")
-def _list_remove(c, lst, n, pos):
-    n -= 1
-    last = lst[n]
-    lst[pos[c]] = last
-    pos[last] = pos[c]
-    return n
+def _scale(x, n):
+    """A number in [0, n) from state ``x``."""
+    return np.int64((_draw32(x) * np.uint64(n)) >> _U32)
 
 
 # ------------------------------------------------------------------ kernels
 @njit(cache=True)
-def _init_state(a, cptr, clits, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
-    """True-literal counts, falsified lists, cost, scores and the improving stack for ``a``."""
+def _init_state(a, cptr, clits, w, hard, ow, nt, tx, score, good, gpos, hl, fl, pos, st):
+    """True-literal counts, the XOR of each clause's true variables, falsified
+    lists, cost, scores and the improving stack for ``a``."""
     ma = cptr.size - 1
     score[:] = 0
     gpos[:] = -1
@@ -140,211 +116,289 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, sv, score, good, gpos, hl, fl, 
     cost = 0
     for c in range(ma):
         k = 0
+        t = 0
         for p in range(cptr[c], cptr[c + 1]):
             code = clits[p]
             if a[code >> 1] != (code & 1):
                 k += 1
-                sv[c] = code >> 1
+                t ^= code >> 1
         nt[c] = k
+        tx[c] = t
         if k == 0:
             for p in range(cptr[c], cptr[c + 1]):
                 score[clits[p] >> 1] += w[c]
             if hard[c]:
-                nh = _list_add(c, hl, nh, pos)
+                hl[nh] = c
+                pos[c] = nh
+                nh += 1
             else:
-                ns = _list_add(c, fl, ns, pos)
+                fl[ns] = c
+                pos[c] = ns
+                ns += 1
                 cost += ow[c]
         elif k == 1:
-            score[sv[c]] -= w[c]
+            score[t] -= w[c]
     ng = 0
     for v in range(a.size):
-        ng = _restack(v, score, good, gpos, ng)
+        if score[v] > 0:
+            good[ng] = v
+            gpos[v] = ng
+            ng += 1
     st[NH] = nh
     st[NS] = ns
     st[COST] = cost
     st[_NGOOD] = ng
 
 
-@njit(inline="always")
-def _shift_clause(c, amount, cptr, clits, score, good, gpos, ng):
-    """Add ``amount`` to the score of every variable of clause c (it makes or unmakes c)."""
-    for p in range(cptr[c], cptr[c + 1]):
-        u = clits[p] >> 1
-        score[u] += amount
-        ng = _restack(u, score, good, gpos, ng)
-    return ng
+@njit(cache=True)
+def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, tx, score, good, gpos,
+                  stamp, hl, fl, pos, buf_c, buf_inc, snap, log, st, prm, rng):
+    """Run up to ``max_flips`` steps; return the number of flips done.
 
-
-@njit(inline="always")
-def _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st):
-    """Flip ``v`` and bring every count, score, list and the cost up to date."""
+    Stops early when every active clause is satisfied. Invariants kept on
+    every score change: ``good[:ng]`` holds exactly the variables with score
+    > 0 (``gpos`` their places), ``tx[c]`` is the XOR of clause c's true
+    variables, so that the one true variable of a clause with ``nt[c] == 1``
+    is ``tx[c]`` without a scan of the clause.
+    """
+    x = rng[0]
     nh = st[NH]
     ns = st[NS]
     cost = st[COST]
     ng = st[_NGOOD]
-    before = score[v]
-    new = 1 - np.int64(a[v])
-    a[v] = new
-    lt = 2 * v + 1 - new              # the literal of v that becomes true
-    for q in range(optr[lt], optr[lt + 1]):
-        d = occ[q]
-        nt[d] += 1
-        if nt[d] == 2:                # its one true variable is no longer critical
-            u = sv[d]
-            score[u] += w[d]
-            ng = _restack(u, score, good, gpos, ng)
-        elif nt[d] == 1:              # satisfied now: nobody makes it, v breaks it
-            sv[d] = v
-            ng = _shift_clause(d, -w[d], cptr, clits, score, good, gpos, ng)
-            if hard[d]:
-                nh = _list_remove(d, hl, nh, pos)
-            else:
-                ns = _list_remove(d, fl, ns, pos)
-                cost -= ow[d]
-    lf = lt ^ 1                       # the literal of v that becomes false
-    for q in range(optr[lf], optr[lf + 1]):
-        d = occ[q]
-        nt[d] -= 1
-        if nt[d] == 1:                # the remaining true variable becomes critical
-            for p in range(cptr[d], cptr[d + 1]):
-                code = clits[p]
-                if a[code >> 1] != (code & 1):
-                    u = code >> 1
-                    sv[d] = u
-                    score[u] -= w[d]
-                    ng = _restack(u, score, good, gpos, ng)
-                    break
-        elif nt[d] == 0:              # falsified: every variable of it makes it
-            ng = _shift_clause(d, w[d], cptr, clits, score, good, gpos, ng)
-            if hard[d]:
-                nh = _list_add(d, hl, nh, pos)
-            else:
-                ns = _list_add(d, fl, ns, pos)
-                cost += ow[d]
-    score[v] = -before                # flipping back undoes exactly this flip
-    ng = _restack(v, score, good, gpos, ng)
-    st[NH] = nh
-    st[NS] = ns
-    st[COST] = cost
-    st[_NGOOD] = ng
-
-
-@njit(inline="always")
-def _add_weight(c, inc, cptr, clits, w, nt, sv, score, good, gpos, ng):
-    """Change clause c's weight by ``inc`` (either sign), scores with it."""
-    w[c] += inc
-    if nt[c] == 0:
-        ng = _shift_clause(c, inc, cptr, clits, score, good, gpos, ng)
-    elif nt[c] == 1:
-        u = sv[c]
-        score[u] -= inc
-        ng = _restack(u, score, good, gpos, ng)
-    return ng
-
-
-@njit(inline="always")
-def _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng):
-    """No variable improves: raise the falsified clauses' weights, or now and then smooth."""
-    ng = st[_NGOOD]
-    nh = st[NH]
-    ns = st[NS]
+    hd = prm[_HD]
     h_inc = prm[_HINC]
     s_inc = prm[_SINC]
+    p_rd = np.uint64(prm[_RD])
+    p_rw = np.uint64(prm[_RW])
+    p_hsmooth = np.uint64(prm[_HSMOOTH])
+    p_ssmooth = np.uint64(prm[_SSMOOTH])
+    has_hard = prm[_HAS_HARD] != 0
     ma = cptr.size - 1
-    if prm[_HAS_HARD]:
-        if st[_FEASIBLE] and _rand32(rng) < np.uint64(prm[_HSMOOTH]):
-            for c in range(ma):       # rare: a scan beats keeping a list of heavy clauses
-                if hard[c] and nt[c] > 0 and w[c] > h_inc:
-                    ng = _add_weight(c, -h_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
-        else:
-            for i in range(nh):
-                ng = _add_weight(hl[i], h_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
-        # soft weights move only while the current cost is no better than the best feasible one
-        if st[BNH] > 0 or st[COST] >= st[BCOST]:
-            if _rand32(rng) < np.uint64(prm[_SSMOOTH]):
-                for c in range(ma):
-                    if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
-                        ng = _add_weight(c, -min(s_inc, w[c] - floor[c]), cptr, clits, w, nt, sv, score, good,
-                                         gpos, ng)
-            elif nh == 0:
-                for i in range(ns):
-                    c = fl[i]
-                    if w[c] < cap[c]:
-                        ng = _add_weight(c, s_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
-    else:
-        if _rand32(rng) < np.uint64(prm[_SSMOOTH]):
-            for c in range(ma):
-                if nt[c] > 0 and w[c] > floor[c]:
-                    ng = _add_weight(c, -min(s_inc, w[c] - floor[c]), cptr, clits, w, nt, sv, score, good, gpos, ng)
-        else:
-            for i in range(ns):
-                c = fl[i]
-                if w[c] < cap[c]:
-                    ng = _add_weight(c, s_inc, cptr, clits, w, nt, sv, score, good, gpos, ng)
-    st[_NGOOD] = ng
-
-
-@njit(inline="always")
-def _better(u, v, score, stamp):
-    """Higher score first, then the variable flipped longest ago."""
-    return score[u] > score[v] or (score[u] == score[v] and stamp[u] < stamp[v])
-
-
-@njit(cache=True)
-def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, sv, score, good, gpos,
-                  stamp, hl, fl, pos, snap, log, st, prm, rng):
-    """Run up to ``max_flips`` steps; return the number of flips done.
-
-    Stops early when every active clause is satisfied.
-    """
     cap_log = log.size
     done = 0
-    while done < max_flips:
-        if st[NH] + st[NS] == 0:
-            break
-        # ---- choose a variable
-        ng = st[_NGOOD]
+    while done < max_flips and nh + ns > 0:
+        # ============ choose a variable
         if ng > 0:
-            if _rand32(rng) < np.uint64(prm[_RD]):
-                v = good[_below(rng, ng)]
-            elif ng <= prm[_HD]:
-                v = good[0]
-                for i in range(1, ng):
-                    u = good[i]
-                    if _better(u, v, score, stamp):
-                        v = u
+            x = _advance(x)
+            if _draw32(x) < p_rd:
+                x = _advance(x)
+                v = good[_scale(x, ng)]
             else:
-                v = good[_below(rng, ng)]
-                for _ in range(prm[_HD] - 1):
-                    u = good[_below(rng, ng)]
-                    if _better(u, v, score, stamp):
+                # best from multiple selection: all when few, else hd samples
+                if ng <= hd:
+                    v = good[0]
+                    m = ng - 1
+                else:
+                    x = _advance(x)
+                    v = good[_scale(x, ng)]
+                    m = hd - 1
+                bs = score[v]
+                bt = stamp[v]
+                for i in range(m):
+                    if ng <= hd:
+                        u = good[i + 1]
+                    else:
+                        x = _advance(x)
+                        u = good[_scale(x, ng)]
+                    su = score[u]
+                    if su > bs or (su == bs and stamp[u] < bt):
                         v = u
+                        bs = su
+                        bt = stamp[u]
         else:
-            _update_weights(cptr, clits, w, hard, cap, floor, nt, sv, score, good, gpos, hl, fl, st, prm, rng)
-            if st[NH] > 0:
-                c = hl[_below(rng, st[NH])]
+            # ============ no variable improves: weights move (collected, then applied)
+            k = 0
+            if has_hard:
+                smooth = False
+                if st[_FEASIBLE]:
+                    x = _advance(x)
+                    smooth = _draw32(x) < p_hsmooth
+                if smooth:
+                    for c in range(ma):   # rare: a scan beats keeping a list of heavy clauses
+                        if hard[c] and nt[c] > 0 and w[c] > h_inc:
+                            buf_c[k] = c
+                            buf_inc[k] = -h_inc
+                            k += 1
+                else:
+                    for i in range(nh):
+                        buf_c[k] = hl[i]
+                        buf_inc[k] = h_inc
+                        k += 1
+                # soft weights move only while the current cost is no better than the best feasible one
+                if st[BNH] > 0 or cost >= st[BCOST]:
+                    x = _advance(x)
+                    if _draw32(x) < p_ssmooth:
+                        for c in range(ma):
+                            if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
+                                buf_c[k] = c
+                                buf_inc[k] = -min(s_inc, w[c] - floor[c])
+                                k += 1
+                    elif nh == 0:
+                        for i in range(ns):
+                            c = fl[i]
+                            if w[c] < cap[c]:
+                                buf_c[k] = c
+                                buf_inc[k] = s_inc
+                                k += 1
             else:
-                c = fl[_below(rng, st[NS])]
+                x = _advance(x)
+                if _draw32(x) < p_ssmooth:
+                    for c in range(ma):
+                        if nt[c] > 0 and w[c] > floor[c]:
+                            buf_c[k] = c
+                            buf_inc[k] = -min(s_inc, w[c] - floor[c])
+                            k += 1
+                else:
+                    for i in range(ns):
+                        c = fl[i]
+                        if w[c] < cap[c]:
+                            buf_c[k] = c
+                            buf_inc[k] = s_inc
+                            k += 1
+            for i in range(k):
+                c = buf_c[i]
+                inc = buf_inc[i]
+                w[c] += inc
+                if nt[c] > 1:
+                    continue
+                falsified = nt[c] == 0
+                # falsified: each of its variables makes it; else its one true variable breaks it
+                for p in range(cptr[c], cptr[c + 1] if falsified else cptr[c] + 1):
+                    if falsified:
+                        u = clits[p] >> 1
+                        score[u] += inc
+                    else:
+                        u = tx[c]
+                        score[u] -= inc
+                    if score[u] > 0:
+                        if gpos[u] < 0:
+                            good[ng] = u
+                            gpos[u] = ng
+                            ng += 1
+                    elif gpos[u] >= 0:
+                        j = gpos[u]
+                        ng -= 1
+                        last = good[ng]
+                        good[j] = last
+                        gpos[last] = j
+                        gpos[u] = -1
+            # ============ then a falsified clause (hard first) and its best variable
+            x = _advance(x)
+            if nh > 0:
+                c = hl[_scale(x, nh)]
+            else:
+                c = fl[_scale(x, ns)]
             lo = cptr[c]
-            k = cptr[c + 1] - lo
-            if _rand32(rng) < np.uint64(prm[_RW]):
-                v = clits[lo + _below(rng, k)] >> 1
+            kc = cptr[c + 1] - lo
+            x = _advance(x)
+            if _draw32(x) < p_rw:
+                x = _advance(x)
+                v = clits[lo + _scale(x, kc)] >> 1
             else:
                 v = clits[lo] >> 1
-                for p in range(lo + 1, lo + k):
+                bs = score[v]
+                bt = stamp[v]
+                for p in range(lo + 1, lo + kc):
                     u = clits[p] >> 1
-                    if _better(u, v, score, stamp):
+                    su = score[u]
+                    if su > bs or (su == bs and stamp[u] < bt):
                         v = u
-        # ---- flip it
-        _flip(v, a, cptr, clits, optr, occ, w, hard, ow, nt, sv, score, good, gpos, hl, fl, pos, st)
+                        bs = su
+                        bt = stamp[u]
+        # ============ flip v: counts, XORs, scores, the improving stack, the lists, the cost
+        before = score[v]
+        new = 1 - np.int64(a[v])
+        a[v] = new
+        lt = 2 * v + 1 - new              # the literal of v that becomes true
+        for q in range(optr[lt], optr[lt + 1]):
+            d = occ[q]
+            t = tx[d]
+            tx[d] = t ^ v
+            kd = nt[d] + 1
+            nt[d] = kd
+            if kd == 2:                   # its one true variable (t) is no longer critical
+                score[t] += w[d]
+                if score[t] > 0 and gpos[t] < 0:
+                    good[ng] = t
+                    gpos[t] = ng
+                    ng += 1
+            elif kd == 1:                 # satisfied now: nobody makes it, v breaks it
+                wd = w[d]
+                for p in range(cptr[d], cptr[d + 1]):
+                    u = clits[p] >> 1
+                    score[u] -= wd
+                    if score[u] <= 0 and gpos[u] >= 0:
+                        j = gpos[u]
+                        ng -= 1
+                        last = good[ng]
+                        good[j] = last
+                        gpos[last] = j
+                        gpos[u] = -1
+                j = pos[d]
+                if hard[d]:
+                    nh -= 1
+                    last = hl[nh]
+                    hl[j] = last
+                else:
+                    ns -= 1
+                    last = fl[ns]
+                    fl[j] = last
+                    cost -= ow[d]
+                pos[last] = j
+        lf = lt ^ 1                       # the literal of v that becomes false
+        for q in range(optr[lf], optr[lf + 1]):
+            d = occ[q]
+            t = tx[d] ^ v
+            tx[d] = t
+            kd = nt[d] - 1
+            nt[d] = kd
+            if kd == 1:                   # the remaining true variable (t) becomes critical
+                score[t] -= w[d]
+                if score[t] <= 0 and gpos[t] >= 0:
+                    j = gpos[t]
+                    ng -= 1
+                    last = good[ng]
+                    good[j] = last
+                    gpos[last] = j
+                    gpos[t] = -1
+            elif kd == 0:                 # falsified: every variable of it makes it
+                wd = w[d]
+                for p in range(cptr[d], cptr[d + 1]):
+                    u = clits[p] >> 1
+                    score[u] += wd
+                    if score[u] > 0 and gpos[u] < 0:
+                        good[ng] = u
+                        gpos[u] = ng
+                        ng += 1
+                if hard[d]:
+                    hl[nh] = d
+                    pos[d] = nh
+                    nh += 1
+                else:
+                    fl[ns] = d
+                    pos[d] = ns
+                    ns += 1
+                    cost += ow[d]
+        score[v] = -before                # flipping back undoes exactly this flip
+        if score[v] > 0:
+            if gpos[v] < 0:
+                good[ng] = v
+                gpos[v] = ng
+                ng += 1
+        elif gpos[v] >= 0:
+            j = gpos[v]
+            ng -= 1
+            last = good[ng]
+            good[j] = last
+            gpos[last] = j
+            gpos[v] = -1
         st[_STEP] += 1
         stamp[v] = st[_STEP]
         done += 1
-        nh = st[NH]
-        cost = st[COST]
         if nh == 0:
             st[_FEASIBLE] = 1
-        # ---- log the flip; remember where the best point is
+        # ============ log the flip; remember where the best point is
         if st[DIVERGED] == 0:
             if st[LOGLEN] == cap_log:
                 sync_best(snap, log, st)  # replay the prefix up to the best point onto the snapshot
@@ -359,11 +413,17 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
             st[BCOST] = cost
             st[IMPROVED] = 1
             if st[DIVERGED] == 1:
-                snap[:] = a
+                for i in range(a.size):
+                    snap[i] = a[i]
                 st[DIVERGED] = 0
                 st[LOGLEN] = 0
             st[BESTLEN] = st[LOGLEN]
+    st[NH] = nh
+    st[NS] = ns
+    st[COST] = cost
+    st[_NGOOD] = ng
     st[FLIPS] += done
+    rng[0] = x
     return done
 
 
@@ -440,7 +500,9 @@ class ClauseWeightingSearch(LocalSearch):
         self._allocate(formula, seed, _NSTATE)
         self.w = start.copy()
         self.nt = np.zeros(ma, np.int32)
-        self.sv = np.zeros(ma, np.int32)
+        self.tx = np.zeros(ma, np.int32)
+        self.buf_c = np.empty(ma, np.int32)      # one weight update's clauses and changes
+        self.buf_inc = np.empty(ma, np.int64)
         self.score = np.zeros(n, np.int64)
         self.good = np.empty(n, np.int32)
         self.gpos = np.full(n, -1, np.int32)
@@ -452,14 +514,15 @@ class ClauseWeightingSearch(LocalSearch):
 
     def _kernel_init(self, stop=None):  # one pass; only WalkSAT's is sliced (10M-variable random 3-SAT)
         s = self.s
-        _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.sv, self.score, self.good,
+        _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.tx, self.score, self.good,
                     self.gpos, self.hl, self.fl, self.pos, self.st)
 
     def _kernel_chunk(self, max_flips):
         s = self.s
         return _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
-                             self.cap, self.floor, self.nt, self.sv, self.score, self.good, self.gpos, self.stamp,
-                             self.hl, self.fl, self.pos, self.snap, self.log, self.st, self.prm, self.rng)
+                             self.cap, self.floor, self.nt, self.tx, self.score, self.good, self.gpos, self.stamp,
+                             self.hl, self.fl, self.pos, self.buf_c, self.buf_inc, self.snap, self.log, self.st,
+                             self.prm, self.rng)
 
     def set_assignment(self, assignment, stop=None):
         """Start from ``assignment`` (bool / 0-1 array) with the starting
