@@ -8,7 +8,10 @@ solved by each solver in turn, one after the other, never in parallel:
   ``--method M``), on FILE as it is (the reader takes compressed files);
 * each ``--peer NAME=CMD`` as ``CMD PLAIN``: CMD split like a shell line, the
   decompressed copy of FILE (made once per instance in a temporary folder)
-  appended as last argument.
+  appended as last argument, or put where CMD has ``{}`` (``'nuwls=/tmp/nuwls {} 1'``);
+* each ``--peer-old NAME=CMD`` the same, with FILE's formula written in the
+  old ``p wcnf N M TOP`` format, the only one some solvers read (the public
+  NuWLS).
 
 Every solver gets SIGTERM at S seconds of wall time (to its whole process
 group), SIGKILL at S + 5; polystep-sat also gets ``--time-limit S`` and
@@ -65,6 +68,7 @@ import numpy as np
 
 from polystep_sat.contract import parse_output
 from polystep_sat.dimacs import DimacsError, read_dimacs
+from polystep_sat.dimacs_write import write_dimacs
 from polystep_sat.verify import evaluate
 
 HERE = Path(__file__).resolve().parent
@@ -171,6 +175,13 @@ def run_command(cmd: list[str], time_limit: float) -> dict:
     wall = time.perf_counter() - t0
     _killpg(proc.pid, signal.SIGKILL)   # leftovers of the group, if any
     return dict(stdout=out or "", stderr=err or "", exit_code=proc.returncode, wall_s=wall, signalled=signalled)
+
+
+def _with_file(words: list[str], path: Path) -> list[str]:
+    """A peer's command for ``path``: in place of ``{}``, else as the last argument."""
+    if "{}" in words:
+        return [str(path) if w == "{}" else w for w in words]
+    return words + [str(path)]
 
 
 def _killpg(pgid: int, sig) -> None:
@@ -370,6 +381,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", default="10,60", help="time limits, comma-separated (default 10,60)")
     ap.add_argument("--peer", action="append", default=[], metavar="NAME=CMD",
                     help="a peer solver; CMD gets the plain file as last argument (repeatable)")
+    ap.add_argument("--peer-old", action="append", default=[], metavar="NAME=CMD",
+                    help="a peer given the formula in the old 'p wcnf N M TOP' format (repeatable)")
     ap.add_argument("--taskset", default=None, metavar="CPU", help="run every command under taskset -c CPU")
     ap.add_argument("--methods", default="auto",
                     help="polystep-sat methods, comma-separated ('auto': no --method); empty: none")
@@ -389,15 +402,20 @@ def main(argv=None) -> int:
         ap.error("--seconds: comma-separated numbers")
     if not seconds or any(s <= 0 for s in seconds):
         ap.error("--seconds: positive numbers")
-    peers = {}
-    for spec in args.peer:
-        name, sep, cmd = spec.partition("=")
-        if not sep or not name or not cmd.strip():
-            ap.error(f"--peer {spec!r}: expected NAME=CMD")
-        words = shlex.split(cmd)
-        if shutil.which(words[0]) is None:
-            ap.error(f"--peer {name}: {words[0]} is not an executable")
-        peers[name] = words
+    peers, old_format = {}, set()
+    for option, specs in (("--peer", args.peer), ("--peer-old", args.peer_old)):
+        for spec in specs:
+            name, sep, cmd = spec.partition("=")
+            if not sep or not name or not cmd.strip():
+                ap.error(f"{option} {spec!r}: expected NAME=CMD")
+            words = shlex.split(cmd)
+            if shutil.which(words[0]) is None:
+                ap.error(f"{option} {name}: {words[0]} is not an executable")
+            if name in peers:
+                ap.error(f"{option} {name}: two peers of that name")
+            peers[name] = words
+            if option == "--peer-old":
+                old_format.add(name)
     methods = [m for m in args.methods.split(",") if m.strip()]
     if args.taskset is not None and shutil.which("taskset") is None:
         ap.error("--taskset: no taskset command on this machine")
@@ -428,6 +446,10 @@ def main(argv=None) -> int:
                 if info:
                     infos[path.name] = info
                 plain = plain_copy(path, Path(tmp))
+                old = None
+                if old_format and formula is not None:
+                    old = Path(tmp) / ("old-" + plain.name)
+                    write_dimacs(formula, old, fmt="wcnf-old")
                 k = known.get(path.name, known.get(plain.name))
                 for t in seconds:
                     group = []
@@ -439,7 +461,10 @@ def main(argv=None) -> int:
                             cmd += ["--method", m] if m != "auto" else []
                             cmd += ["--seed", str(args.seed)] if args.seed is not None else []
                         else:
-                            cmd = peers[name] + [str(plain)]
+                            given = old if name in old_format else plain
+                            if given is None:
+                                continue   # no formula to write in the old format
+                            cmd = _with_file(peers[name], given)
                         run = run_command(prefix + cmd, t)
                         r = dict(seconds=t, instance=path.name, solver=name,
                                  n_vars=formula.n_vars if formula is not None else None,
@@ -454,6 +479,8 @@ def main(argv=None) -> int:
                     rows.extend(group)
                 if plain != path:
                     plain.unlink()
+                if old is not None:
+                    old.unlink()
 
     fields = ["seconds", "instance", "solver", "n_vars", "n_clauses", "known_cost", "best", "cost", "score",
               "answer", "verified", "hit", "claimed_o", "status", "optimum_claimed", "wrong_optimum",

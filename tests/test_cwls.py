@@ -35,6 +35,8 @@ def test_bookkeeping_matches_independent_evaluation(seed):
     s.set_assignment(np.random.default_rng(seed).random(f.n_vars) < 0.5)
     for _ in range(6):
         s.run(max_flips=97)
+        if _ % 2:
+            s.new_try()
         ev = evaluate(f, s.current_assignment())
         assert s.current_key == (ev.n_hard_unsat, ev.cost)
         np.testing.assert_array_equal(s.score, _scores_by_hand(s))
@@ -46,16 +48,49 @@ def test_bookkeeping_matches_independent_evaluation(seed):
         assert (h, c) == (ev.n_hard_unsat, ev.cost)
 
 
-def test_weights_move_only_upwards_from_their_start_and_stay_capped():
+def test_weights_start_at_one_and_stay_under_the_scaled_cap():
     f = random_weighted_partial(30, 60, 80, seed=3)
     s = ClauseWeightingSearch(f, seed=1)
     s.set_assignment(np.zeros(f.n_vars, bool))
     start = s.clause_weights()
+    active = start > 0
+    assert np.all(start[active] == 1)   # the first try: every clause at 1 (there are hard clauses)
     s.run(max_flips=5000)
     w = s.clause_weights()
     assert (w != start).any()  # the search got stuck and moved weights
-    soft = ~f.hard & (start > 0)
-    assert np.all(w[soft] <= start[soft] + s.settings["soft_margin"])
+    soft = ~f.hard & active
+    # the cap of a soft clause is its scaled weight plus the margin, whatever it started at;
+    # a step (s_inc) starts below the cap and may end past it
+    total = f.weights[soft].sum()
+    scaled = np.maximum(1, np.rint(f.weights[soft] * s.settings["soft_coef"] * soft.sum() / total))
+    assert np.all(w[soft] < scaled + s.settings["soft_margin"] + s.settings["s_inc"])
+
+
+def test_a_stalled_try_restarts_greedily_with_the_scaled_weights():
+    f = random_weighted_partial(30, 60, 80, seed=4)
+    s = ClauseWeightingSearch(f, seed=2, stall_flips=300)
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    s.run(max_flips=3000)
+    assert s.tries >= 1 and s.best_key[0] == 0
+    # a new try now begins from the scaled soft weights (each above 1 on this instance)
+    s.new_try()
+    w = s.clause_weights()
+    soft = ~f.hard & (w > 0)
+    np.testing.assert_array_equal(w[soft], s.start_weights[~s.hard])
+    ev = evaluate(f, s.current_assignment())
+    assert s.current_key == (ev.n_hard_unsat, ev.cost)
+    np.testing.assert_array_equal(s.score, _scores_by_hand(s))
+
+
+def test_greedy_start_obeys_the_hard_unit_clauses_it_propagates():
+    # x1, x1 -> x2, x2 -> x3 (hard); soft clauses that pull the other way
+    f = Formula.from_clauses([[1], [-1, 2], [-2, 3], [-1], [-2], [-3], [4, 5]],
+                             weights=[0, 0, 0, 5, 5, 5, 1], hard=[True, True, True, False, False, False, False])
+    s = ClauseWeightingSearch(f, seed=3)
+    for _ in range(5):
+        a = s.greedy_assignment()
+        assert a[:3].all()
+        assert evaluate(f, a).n_hard_unsat == 0
 
 
 @pytest.mark.parametrize("seed", range(6))

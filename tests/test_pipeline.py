@@ -191,12 +191,34 @@ def test_engine_choice_follows_the_weights():
     from polystep_sat.generate import graph_colouring, weighted_mis
     from polystep_sat.methods.polystep_pipeline import choose_engine
 
-    assert choose_engine(random_ksat(50, 4.0, seed=0)) == "walksat"
-    assert choose_engine(graph_colouring(10, seed=0)) == "walksat"      # unit soft weights, hard clauses
+    assert choose_engine(random_ksat(50, 4.0, seed=0)) == "race"        # equal weights: WalkSAT and cwls race
+    assert choose_engine(graph_colouring(10, seed=0)) == "race"         # unit soft weights, hard clauses
     assert choose_engine(weighted_mis(50, seed=0)) == "cwls"
     assert choose_engine(weighted_mis(50, seed=0), "walksat") == "walksat"
     with pytest.raises(ValueError, match="unknown engine"):
         choose_engine(weighted_mis(50, seed=0), "tabu")
+
+
+@pytest.mark.parametrize("make, winner", [(lambda: random_ksat(2000, 4.26, seed=2), "walksat"),
+                                          (lambda: _unweighted_partial_where_cwls_wins(), "cwls")])
+def test_equal_weights_race_walksat_and_cwls_and_the_one_ahead_goes_on(make, winner):
+    f = make()
+    r = solve(f, method="polystep", time_limit=3.0, seed=0)
+    race = r.info["race"]
+    assert r.verified and race["winner"] == r.info["engine"] == winner
+    loser = "cwls" if winner == "walksat" else "walksat"
+    assert tuple(race[winner]) <= tuple(race[loser])
+    assert (r.n_hard_unsat, r.cost) <= tuple(race[winner])   # the winner went on from its best
+
+
+def _unweighted_partial_where_cwls_wins():
+    from pathlib import Path
+
+    from polystep_sat.dimacs import read_dimacs
+
+    # extension enforcement (MaxSAT Evaluation): cwls 4-6 at the race's end, WalkSAT 14-16
+    return read_dimacs(Path(__file__).resolve().parent.parent / "instances" / "real" /
+                       "extension-enforcement__extension-enforcement_non-strict_stb_150_0.05_2_8_4.wcnf.xz")
 
 
 @pytest.mark.parametrize("kicks", [0, 2])

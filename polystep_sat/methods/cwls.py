@@ -51,13 +51,14 @@ from ..formula import exact_weight_sum
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
                            LocalSearch, sync_best)
 from .clause_index import SetupInterrupted
+from .decimation import decimate
 from .walksat import _structure
 
 # Slots of the int64 state vector after the ones every local search shares.
-_STEP, _NGOOD, _FEASIBLE = range(N_COMMON, N_COMMON + 3)
-_NSTATE = N_COMMON + 3
+_STEP, _NGOOD, _FEASIBLE, _TRY_BEST, _TRY_END, _TRY_OVER = range(N_COMMON, N_COMMON + 6)
+_NSTATE = N_COMMON + 6
 # Slots of the int64 parameter vector.
-_HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD = range(8)
+_HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD, _STALL = range(9)
 
 _U32 = np.uint64(32)
 _XS_MUL = np.uint64(2685821657736338717)
@@ -76,6 +77,13 @@ SETTINGS = {
     "unweighted": dict(bms=94, rdprob=0.007, rwprob=0.047, hard_smooth=0.0, soft_smooth=0.002,
                        h_inc=1, s_inc=1, soft_coef=397, soft_margin=550),
 }
+# A try ends after this many flips without a better hard-feasible point in it
+# (NuWLS's max_non_improve_flip); the next starts from a greedy assignment.
+STALL_FLIPS = 10_000_000
+# Weighted partial instances with long soft clauses (mean over 100 literals)
+# take larger weight steps, as NuWLS does.
+LONG_SOFT = 100
+LONG_SOFT_STEPS = dict(h_inc=300, s_inc=100)
 
 
 # ------------------------------------------------------------------ random numbers
@@ -418,6 +426,13 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                 st[DIVERGED] = 0
                 st[LOGLEN] = 0
             st[BESTLEN] = st[LOGLEN]
+        # ============ the try ends after `stall` flips without a better hard-feasible point in it
+        if nh == 0 and cost < st[_TRY_BEST]:
+            st[_TRY_BEST] = cost
+            st[_TRY_END] = st[_STEP] + prm[_STALL]
+        if st[_STEP] >= st[_TRY_END]:
+            st[_TRY_OVER] = 1
+            break
     st[NH] = nh
     st[NS] = ns
     st[COST] = cost
@@ -456,7 +471,11 @@ class ClauseWeightingSearch(LocalSearch):
         w_orig = formula.weights[s.active_idx]
         soft_w = w_orig[~ha]
         self.kind = _kind(formula, ha, soft_w)
-        settings = dict(SETTINGS[self.kind])
+        settings = dict(SETTINGS[self.kind], stall_flips=STALL_FLIPS)
+        if self.kind == "weighted+hard":
+            lengths = np.diff(s.cptr)[~ha]
+            if lengths.size and lengths.mean() > LONG_SOFT:
+                settings.update(LONG_SOFT_STEPS)
         unknown = set(params) - set(settings)
         if unknown:
             raise ValueError(f"unknown cwls parameters: {', '.join(sorted(unknown))}; "
@@ -489,6 +508,11 @@ class ClauseWeightingSearch(LocalSearch):
             start[~ha] = np.maximum(1, np.rint(scaled)).astype(np.int64)
         start[ha] = 1
         self.start_weights = start
+        # The first try starts every clause at 1 when there are hard clauses, as NuWLS does; the
+        # scaled soft weights come with the next tries, once a hard-feasible point is known.
+        # (planning depot01c, weights 20-27,382: 14,761 from the scaled start, the optimum
+        # 1,680 from the unit start, 3 seeds each.)
+        self.first_weights = np.where(ha, 1, 1 if ha.any() else start).astype(np.int64)
         self.cap = start + int(settings["soft_margin"])
         # smoothing never takes a soft clause below its start's floor (s_inc, as NuWLS keeps it)
         self.floor = np.where(ha, 1, np.minimum(start, int(settings["s_inc"]))).astype(np.int64)
@@ -496,7 +520,8 @@ class ClauseWeightingSearch(LocalSearch):
         to32 = lambda p: min(int(p * 2**32), 2**32)  # noqa: E731 - probability -> uint32 threshold
         self.prm = np.array([int(settings["bms"]), int(settings["h_inc"]), int(settings["s_inc"]),
                              to32(settings["rdprob"]), to32(settings["rwprob"]), to32(settings["hard_smooth"]),
-                             to32(settings["soft_smooth"]), int(bool(ha.any()))], dtype=np.int64)
+                             to32(settings["soft_smooth"]), int(bool(ha.any())), int(settings["stall_flips"])],
+                            dtype=np.int64)
         self._allocate(formula, seed, _NSTATE)
         self.w = start.copy()
         self.nt = np.zeros(ma, np.int32)
@@ -511,6 +536,8 @@ class ClauseWeightingSearch(LocalSearch):
         self.hl = np.empty(n_hard, np.int32)
         self.fl = np.empty(ma - n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
+        self.decimation_weights = np.where(ha, 0, ow)
+        self.tries = 0
 
     def _kernel_init(self, stop=None):  # one pass; only WalkSAT's is sliced (10M-variable random 3-SAT)
         s = self.s
@@ -519,17 +546,48 @@ class ClauseWeightingSearch(LocalSearch):
 
     def _kernel_chunk(self, max_flips):
         s = self.s
-        return _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
+        done = _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
                              self.cap, self.floor, self.nt, self.tx, self.score, self.good, self.gpos, self.stamp,
                              self.hl, self.fl, self.pos, self.buf_c, self.buf_inc, self.snap, self.log, self.st,
                              self.prm, self.rng)
+        if self.st[_TRY_OVER]:
+            self.new_try()
+        return done
+
+    def _begin_try(self):
+        st = self.st
+        st[_FEASIBLE] = int(st[NH] == 0)
+        st[_TRY_BEST] = _BIG
+        st[_TRY_END] = st[_STEP] + self.prm[_STALL]
+        st[_TRY_OVER] = 0
 
     def set_assignment(self, assignment, stop=None):
-        """Start from ``assignment`` (bool / 0-1 array) with the starting
+        """Start from ``assignment`` (bool / 0-1 array) with the first try's
         weights; forget the previous best. (``restart`` keeps the weights.)"""
-        self.w[:] = self.start_weights
+        self.w[:] = self.first_weights
         super().set_assignment(assignment, stop)
-        self.st[_FEASIBLE] = int(self.st[NH] == 0)
+        self._begin_try()
+
+    def restart(self, assignment=None):
+        """Jump to ``assignment`` (default: uniformly random), keeping the
+        weights and the best so far; a new try begins there."""
+        super().restart(assignment)
+        self._begin_try()
+
+    def greedy_assignment(self) -> np.ndarray:
+        """A fresh greedy start (:func:`.decimation.decimate`: unit
+        propagation, hard clauses first), drawn from the search's random numbers."""
+        s = self.s
+        a = np.empty(s.n_vars, np.uint8)
+        decimate(s.n_vars, s.cptr, s.clits, s.optr, s.occ, self.hard, self.decimation_weights, a, self.rng)
+        return a.astype(bool)
+
+    def new_try(self):
+        """A new try, as NuWLS begins one: a greedy start, and the scaled
+        weights once a hard-feasible point is known (else the first try's)."""
+        self.w[:] = self.start_weights if self.st[BNH] == 0 else self.first_weights
+        self.restart(self.greedy_assignment())
+        self.tries += 1
 
     def clause_weights(self) -> np.ndarray:
         """The current dynamic weight of each clause of the formula (float64;

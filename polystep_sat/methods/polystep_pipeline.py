@@ -20,10 +20,11 @@ With ``objective="rounded"`` the cost matrix holds the *discrete* change
 plus the relaxed change as a tie-breaker: the make/break descent view.
 
 Then: the best rounding (threshold, sampled, best seen) goes to a local
-search for the rest of the time (``polish_share`` of it): WalkSAT when all
-soft weights are equal, the clause-weighting search (:mod:`.cwls`) when they
-differ, with PolyStep then seeing the search's dynamic weights
-(:func:`choose_engine`, :func:`_weighted_polish`).
+search for the rest of the time (``polish_share`` of it): the clause-weighting
+search (:mod:`.cwls`) when the soft weights differ, with PolyStep then seeing
+the search's dynamic weights (:func:`_weighted_polish`); when they are all
+equal, WalkSAT and the clause-weighting search race from that start and the
+one ahead goes on (:func:`choose_engine`, :func:`_race`).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _pair_change(xp, x, indices, points, g, h):
     return C
 
 
-ENGINES = ("auto", "walksat", "cwls")
+ENGINES = ("auto", "walksat", "cwls", "race")
 # Past this many literals the CPU pipeline leaves the time to the local search
 # alone. Measured with a 45 s limit: at 12.8M literals (1M variables, ratio
 # 4.26) set-up takes 0.65 s and a step 0.5 s; at 128M (10M variables) set-up
@@ -107,14 +108,25 @@ ENGINES = ("auto", "walksat", "cwls")
 POLYSTEP_MAX_LITERALS = 50_000_000
 
 
+# Past this many literals a race would hold two searches' arrays at once: WalkSAT alone.
+RACE_MAX_LITERALS = 20_000_000
+# Share of the polish time the race takes, in this many rounds of one slice each.
+RACE_SHARE = 0.2
+RACE_ROUNDS = 3
+
+
 def choose_engine(formula, engine: str = "auto") -> str:
     """The local search that polishes PolyStep's rounding.
 
     "auto": the clause-weighting search ("cwls") when the soft weights differ
     (weighted MIS and set cover: within 0.1% of NuWLS where WalkSAT was 20-30%
-    behind), WalkSAT when they are all equal (random MAX-3-SAT, and graph
-    colouring with hard exactly-one constraints, where it measured well ahead
-    of both; benchmarks/results/structured.md).
+    behind). When they are all equal, neither search wins everywhere
+    (10 s each, same start): WalkSAT on random MAX-3-SAT (100k variables: 204
+    against 519) and graph colouring (2,000 vertices: 3 against 10), the
+    clause-weighting search on real unweighted instances (extension
+    enforcement 4 against 14, circuit debugging 21 against 30, MAX-CUT 770
+    against 805 and 209 against 219): "race" (:func:`_race`), or WalkSAT past
+    RACE_MAX_LITERALS.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -122,7 +134,9 @@ def choose_engine(formula, engine: str = "auto") -> str:
         return engine
     soft_w = formula.weights[~formula.hard]
     unequal = soft_w.size > 0 and bool(np.any(soft_w != soft_w[0]))
-    return "cwls" if unequal else "walksat"
+    if unequal:
+        return "cwls"
+    return "race" if formula.n_literals <= RACE_MAX_LITERALS else "walksat"
 
 
 class _Anneal:
@@ -187,7 +201,9 @@ class _Anneal:
 # Per polish engine, measured defaults (README, "Structured weighted partial MaxSAT"):
 # WalkSAT after a long anneal on random 3-SAT; the clause-weighting search after
 # a short one, with PolyStep returning three times under the search's weights.
-ENGINE_DEFAULTS = {"walksat": dict(polish_share=0.75, kicks=0), "cwls": dict(polish_share=0.9, kicks=3)}
+# The race anneals as long as WalkSAT does; its kicks are the winner's.
+ENGINE_DEFAULTS = {"walksat": dict(polish_share=0.75, kicks=0), "cwls": dict(polish_share=0.9, kicks=3),
+                   "race": dict(polish_share=0.75, kicks=3)}
 
 
 def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | None = None, engine: str = "auto",
@@ -255,6 +271,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
         # On the CPU, PolyStep's set-up and steps grow faster than the formula past this
         # size: it would spend the time limit without handing the polish anything.
         info["polystep_skipped"] = f"{formula.n_literals:,} literals: past POLYSTEP_MAX_LITERALS on the CPU"
+        if engine == "race":  # no room for two searches at this size
+            engine = info["engine"] = "walksat"
         # from the hard-feasible start, or the caller's (the command line's first answer), not at random
         init = getattr(ctx, "initial_assignment", None)
         init = getattr(ctx, "start_hint", None) if init is None else init
@@ -324,7 +342,9 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
             start = ctx.best_assignment  # keep the hard clauses satisfied
         flips = None if ctx.deadline is not None else max(100_000, 100 * n)
         with ctx.phase("polish"):
-            if search is None:
+            if engine == "race":
+                _race(formula, start, ctx, anneal, int(kicks), kick_share, flips, noise, rng)
+            elif search is None:
                 walksat_polish(formula, start, ctx, flips=flips, noise=noise)
             else:
                 _weighted_polish(search, start, ctx, anneal, int(kicks), kick_share, flips)
@@ -341,11 +361,60 @@ def _normalised(weights):
     return w / (w[live].mean() if live.any() else 1.0)
 
 
+def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
+    """WalkSAT and the clause-weighting search from ``start``, taking turns
+    for RACE_SHARE of the time (or of ``flips``) in RACE_ROUNDS rounds; then
+    the one with the better best point goes on alone from where it is (ties:
+    the clause-weighting search)."""
+    from .clause_index import SetupInterrupted
+    from .cwls import ClauseWeightingSearch
+    from .walksat import WalkSAT
+
+    stop = ctx.should_stop
+    try:
+        ws = WalkSAT(formula, noise=noise, seed=int(rng.integers(1, 2**63)), stop=stop)
+        ws.set_assignment(start, stop)
+        cw = ClauseWeightingSearch(formula, seed=int(rng.integers(1, 2**63)), stop=stop)
+        cw.set_assignment(start)
+    except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
+        ctx.info["setup_interrupted"] = True
+        return
+    turns = 2 * RACE_ROUNDS
+    if ctx.deadline is not None:
+        seconds = RACE_SHARE * max(ctx.remaining(), 0.0) / turns
+    else:
+        slice_flips = max(1_000, int(RACE_SHARE * flips / turns))
+    for i in range(turns):
+        searcher = (ws, cw)[i % 2]
+        if ctx.deadline is not None:
+            searcher.run(deadline=min(ctx.deadline, time.perf_counter() + seconds), ctx=ctx)
+        else:
+            searcher.run(max_flips=slice_flips, ctx=ctx)
+        if searcher.solved or ctx.should_stop():
+            break
+    winner = cw if cw.best_key <= ws.best_key else ws
+    ctx.info["race"] = {"walksat": [int(k) for k in ws.best_key], "cwls": [int(k) for k in cw.best_key],
+                        "winner": "cwls" if winner is cw else "walksat"}
+    ctx.info["engine"] = ctx.info["race"]["winner"]
+    rest = None if flips is None else max(0, flips - winner.flips)
+    if winner is cw:
+        del ws
+        _weighted_polish(cw, None, ctx, anneal, kicks, kick_share, rest)
+    else:
+        del cw
+        if not (ws.solved or ctx.should_stop()):
+            ws.run(max_flips=rest, deadline=ctx.deadline, ctx=ctx)
+        ctx.report(*ws.best())
+        ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + ws.flips
+
+
 def _weighted_polish(search, start, ctx, anneal, kicks, kick_share, flips):
-    """The clause-weighting search from ``start`` until the deadline, with
-    ``kicks`` PolyStep interludes under the search's current weights."""
+    """The clause-weighting search from ``start`` (None: from where it is)
+    until the deadline, with ``kicks`` PolyStep interludes under the search's
+    current weights."""
     obj, opt, xp = anneal.obj, anneal.opt, anneal.obj.xp
-    search.set_assignment(start)
+    if start is not None:
+        search.set_assignment(start)
     if kicks == 0 or ctx.deadline is None:
         search.run(max_flips=flips, deadline=ctx.deadline, ctx=ctx)
     else:
