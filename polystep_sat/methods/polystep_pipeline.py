@@ -19,12 +19,14 @@ With ``objective="rounded"`` the cost matrix holds the *discrete* change
 (make - break) of the rounded assignment when a vertex crosses the threshold,
 plus the relaxed change as a tie-breaker: the make/break descent view.
 
-Then: the best rounding (threshold, sampled, best seen) goes to a local
+Then: the best rounding (threshold, sampled, best seen), or the best point
+known when that is better (a SAT model of the hard clauses), goes to a local
 search for the rest of the time (``polish_share`` of it): the clause-weighting
-search (:mod:`.cwls`) when the soft weights differ, with PolyStep then seeing
-the search's dynamic weights (:func:`_weighted_polish`); when they are all
-equal, WalkSAT and the clause-weighting search race from that start and the
-one ahead goes on (:func:`choose_engine`, :func:`_race`).
+search (:mod:`.cwls`) when the soft weights differ, with PolyStep returning
+under the search's dynamic weights, for a share of the time that follows what
+its returns bring (:func:`_weighted_polish`); when they are all equal,
+WalkSAT and the clause-weighting search race from that start and the one
+ahead goes on (:func:`choose_engine`, :func:`_race`).
 """
 
 from __future__ import annotations
@@ -221,16 +223,21 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     polish_share : share of the time limit left to the polish (ignored
         without ``polish``; PolyStep then uses all the time). Default: 0.75
         with WalkSAT, 0.9 with cwls.
-    engine : the polish: "walksat", "cwls" (the clause-weighting search) or
-        "auto" (see :func:`choose_engine`). With "cwls" the relaxed objective
-        takes its clause weights from the search's dynamic weights, so
-        PolyStep sees the landscape the search is fighting.
+    engine : the polish: "walksat", "cwls" (the clause-weighting search),
+        "race" (both, then the one ahead) or "auto" (see :func:`choose_engine`).
+        The first anneal weighs the formula as it is (a hard clause at 1 +
+        the total soft weight); PolyStep's returns during a cwls polish take
+        the search's dynamic weights, so PolyStep sees the landscape the
+        search is fighting.
     kicks : with "cwls", how many times PolyStep returns during the polish:
         the polish time is cut into ``kicks + 1`` segments; after each but the
         last, PolyStep anneals from the search's current assignment under its
-        current weights for ``kick_share`` of a segment, and the search jumps
-        to PolyStep's rounding when that is cheaper under those weights.
-        Default: 3 with cwls (0 with WalkSAT, which has no weights to share).
+        current weights for a share of a segment (``kick_share`` at first,
+        then doubled after a return whose start led the search to a new best,
+        halved after one that did not; KICK_SHARE_MIN to KICK_SHARE_MAX), and
+        the search jumps to PolyStep's rounding when that is cheaper under
+        those weights. Default: 3 with cwls (0 with WalkSAT, which has no
+        weights to share).
     objective : "relaxed" (exact change of the expected falsified weight) or
         "rounded" (make - break of the rounded assignment, relaxed as tie-break).
     epsilon, final_epsilon : softmax temperature schedule (costs are
@@ -312,7 +319,6 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
             except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
                 info["setup_interrupted"] = True
                 return
-            obj.set_clause_weights(_normalised(search.clause_weights()))
     anneal = _Anneal(obj, cm, opt, ctx, max_steps, report_every)
 
     # time budget of the PolyStep phase
@@ -337,9 +343,10 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     info["polystep_rounded_hard_unsat"] = int(h_unsat)
 
     if polish and not ctx.should_stop():
-        start = to_numpy(best_x)
-        if init is not None and ctx.best_key is not None and ctx.best_key[0] == 0 and h_unsat > 0:
-            start = ctx.best_assignment  # keep the hard clauses satisfied
+        # PolyStep's rounding is the start where it beats the best known (a SAT model of the hard clauses)
+        from_polystep = ctx.best_key is None or (h_unsat, rcost) <= ctx.best_key
+        start = to_numpy(best_x) if from_polystep else ctx.best_assignment
+        info["polish_start"] = "polystep" if from_polystep else "best known"
         flips = None if ctx.deadline is not None else max(100_000, 100 * n)
         with ctx.phase("polish"):
             if engine == "race":
@@ -408,10 +415,17 @@ def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
         ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + ws.flips
 
 
+# A kick's share of its segment follows its returns: times KICK_GAIN after a
+# kick whose start led the search to a new best within the next segment,
+# divided by it after one that did not (or was not taken), within these bounds.
+KICK_SHARE_MIN, KICK_SHARE_MAX, KICK_GAIN = 0.02, 0.4, 2.0
+
+
 def _weighted_polish(search, start, ctx, anneal, kicks, kick_share, flips):
     """The clause-weighting search from ``start`` (None: from where it is)
     until the deadline, with ``kicks`` PolyStep interludes under the search's
-    current weights."""
+    current weights. Each interlude takes ``kick_share`` of its segment at
+    first, then more or less as the earlier ones paid off."""
     obj, opt, xp = anneal.obj, anneal.opt, anneal.obj.xp
     if start is not None:
         search.set_assignment(start)
@@ -419,21 +433,32 @@ def _weighted_polish(search, start, ctx, anneal, kicks, kick_share, flips):
         search.run(max_flips=flips, deadline=ctx.deadline, ctx=ctx)
     else:
         segment = max(ctx.remaining(), 0.0) / (kicks + 1)
-        taken = 0
+        taken = improved = 0
+        share, shares = kick_share, []
+        key_at_kick = None               # the search's best when a kick's start was taken, until its segment ends
         for i in range(kicks + 1):
             last = i == kicks
-            search.run(deadline=ctx.deadline if last else time.perf_counter() + segment * (1 - kick_share), ctx=ctx)
+            search.run(deadline=ctx.deadline if last else time.perf_counter() + segment * (1 - share), ctx=ctx)
+            if key_at_kick is not None:
+                paid = search.best_key < key_at_kick
+                improved += paid
+                share = min(KICK_SHARE_MAX, share * KICK_GAIN) if paid else max(KICK_SHARE_MIN, share / KICK_GAIN)
+                key_at_kick = None
             if last or ctx.should_stop() or search.solved:
                 break
             current = search.current_assignment()
             obj.set_clause_weights(_normalised(search.clause_weights()))
             opt.x = opt._clip(xp.asarray(np.where(current, 0.75, 0.25)))
+            shares.append(round(share, 4))
             with ctx.phase("polystep"):
-                x, _ = anneal.run(segment * kick_share)
+                x, _ = anneal.run(segment * share)
             # both sides costed by the same summation, so ties compare as ties
             if x is not None and obj.discrete_cost(x) < obj.discrete_cost(xp.asarray(current)):
                 search.restart(to_numpy(x))  # weights and the best point are kept
                 taken += 1
-        ctx.info["kicks_taken"] = taken
+                key_at_kick = search.best_key
+            else:
+                share = max(KICK_SHARE_MIN, share / KICK_GAIN)
+        ctx.info.update(kicks_taken=taken, kicks_improved=improved, kick_shares=shares)
     ctx.report(*search.best())
     ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + search.flips
