@@ -347,12 +347,26 @@ def markdown(rows: list[dict], solvers: list[str], seconds: list[float], command
             if not rs:
                 continue
             out.append("| " + " | ".join([
-                s, f"{sum(r['score'] for r in rs) / len(rs):.3f}", str(sum(r["hit"] for r in rs)),
+                s, f"{sum(r['score'] for r in rs) / len(rs):.5f}", str(sum(r["hit"] for r in rs)),
                 str(sum(r["optimum_claimed"] for r in rs)), str(sum(r["wrong_optimum"] for r in rs)),
                 str(sum(r["wrong_unsat"] for r in rs)), str(sum(r["refused"] for r in rs)),
                 str(sum(not r["answer"] for r in rs)),
                 str(sum(r["answer"] and not r["verified"] for r in rs)),
                 f"{sum(r['wall_s'] for r in rs) / len(rs):.1f}"]) + " |")
+        groups = {}
+        for s in solvers:
+            if "@" in s:
+                groups.setdefault(s.rsplit("@", 1)[0], []).append(s)
+        if groups:
+            out += ["", "Over seeds (each seed's score is the mean over instances):", "",
+                    "| solver | seeds | mean score | worst seed | best seed | proofs (min-max) |", "|---|---:|---:|---:|---:|---|"]
+            for g, members in groups.items():
+                per = [[r for r in rt if r["solver"] == m] for m in members]
+                scores = [sum(r["score"] for r in rs) / len(rs) for rs in per if rs]
+                proofs = [sum(r["optimum_claimed"] for r in rs) for rs in per if rs]
+                if scores:
+                    out.append(f"| {g} | {len(scores)} | {sum(scores) / len(scores):.5f} | {min(scores):.5f} | "
+                               f"{max(scores):.5f} | {min(proofs)}-{max(proofs)} |")
         out += ["", "| instance | known | best | " + " | ".join(solvers) + " |",
                 "|---|---:|---:|" + "---:|" * len(solvers)]
         for inst in dict.fromkeys(r["instance"] for r in rt):
@@ -387,6 +401,9 @@ def main(argv=None) -> int:
     ap.add_argument("--methods", default="auto",
                     help="polystep-sat methods, comma-separated ('auto': no --method); empty: none")
     ap.add_argument("--seed", type=int, default=None, help="--seed for polystep-sat (default: none given)")
+    ap.add_argument("--seeds", default=None, metavar="S1,S2,...",
+                    help="run each polystep-sat method once per seed (solver names get '@seed'); "
+                         "the summary gives the mean and the worst seed")
     ap.add_argument("--ours-plain", action="store_true",
                     help="give polystep-sat the decompressed copy too (default: the file as it is)")
     ap.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
@@ -423,7 +440,17 @@ def main(argv=None) -> int:
     instances = list_instances(args.dir, only)
     if not instances:
         ap.error(f"no *.wcnf / *.cnf file in {args.dir}" + (f" matching {only}" if only else ""))
-    ours = {("polystep-sat" if m == "auto" else f"polystep-sat:{m}"): m for m in methods}
+    if args.seeds is not None and args.seed is not None:
+        ap.error("give --seed or --seeds, not both")
+    try:
+        seeds = [int(x) for x in args.seeds.split(",") if x.strip()] if args.seeds is not None else [args.seed]
+    except ValueError:
+        ap.error("--seeds: comma-separated integers")
+    ours = {}
+    for m in methods:
+        for sd in seeds:
+            name = ("polystep-sat" if m == "auto" else f"polystep-sat:{m}") + (f"@{sd}" if args.seeds else "")
+            ours[name] = (m, sd)
     if set(ours) & set(peers):
         ap.error("a peer has the name of a polystep-sat method")
     solvers = list(ours) + list(peers)
@@ -455,11 +482,11 @@ def main(argv=None) -> int:
                     group = []
                     for name in solvers:
                         if name in ours:
-                            m = ours[name]
+                            m, sd = ours[name]
                             cmd = [sys.executable, "-m", "polystep_sat.cli", "solve",
                                    str(plain if args.ours_plain else path), "--time-limit", f"{t:g}", "--no-progress"]
                             cmd += ["--method", m] if m != "auto" else []
-                            cmd += ["--seed", str(args.seed)] if args.seed is not None else []
+                            cmd += ["--seed", str(sd)] if sd is not None else []
                         else:
                             given = old if name in old_format else plain
                             if given is None:

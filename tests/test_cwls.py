@@ -48,9 +48,9 @@ def test_bookkeeping_matches_independent_evaluation(seed):
         assert (h, c) == (ev.n_hard_unsat, ev.cost)
 
 
-def test_weights_start_at_one_and_stay_under_the_scaled_cap():
+def test_nuwls_weights_start_at_one_and_stay_under_the_scaled_cap():
     f = random_weighted_partial(30, 60, 80, seed=3)
-    s = ClauseWeightingSearch(f, seed=1)
+    s = ClauseWeightingSearch(f, seed=1, weighting="nuwls")
     s.set_assignment(np.zeros(f.n_vars, bool))
     start = s.clause_weights()
     active = start > 0
@@ -68,7 +68,7 @@ def test_weights_start_at_one_and_stay_under_the_scaled_cap():
 
 def test_a_stalled_try_restarts_greedily_with_the_scaled_weights():
     f = random_weighted_partial(30, 60, 80, seed=4)
-    s = ClauseWeightingSearch(f, seed=2, stall_flips=300)
+    s = ClauseWeightingSearch(f, seed=2, stall_flips=300, weighting="nuwls")
     s.set_assignment(np.zeros(f.n_vars, bool))
     s.run(max_flips=3000)
     assert s.tries >= 1 and s.best_key[0] == 0
@@ -80,6 +80,33 @@ def test_a_stalled_try_restarts_greedily_with_the_scaled_weights():
     ev = evaluate(f, s.current_assignment())
     assert s.current_key == (ev.n_hard_unsat, ev.cost)
     np.testing.assert_array_equal(s.score, _scores_by_hand(s))
+
+
+@pytest.mark.parametrize("unit", [False, True])
+def test_nuwls_c_weights_move_the_soft_clauses_together(unit):
+    # NuWLS-c: hard clauses start at 1 (here 1000) and gain 5 (5000) when falsified at a stuck
+    # point (1 when unweighted); at a stuck hard-feasible point every soft clause gains its weight
+    # scaled to a mean of 1 (1000): the soft weights stay k times their scaled weights, one k for all
+    f = random_weighted_partial(30, 60, 80, max_weight=1 if unit else 9, seed=5)
+    s = ClauseWeightingSearch(f, seed=4, stall_flips=10**9)
+    assert s.weighting == "nuwls-c"
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    s.run(max_flips=20_000)
+    w = s.clause_weights()
+    hard, soft = f.hard & (w > 0), ~f.hard & (w > 0)
+    step = 1000 if unit else 5000
+    assert np.all((w[hard] - 1000) % step == 0) and (w[hard] > 1000).any()
+    scaled = f.weights[soft] * (soft.sum() / f.weights[soft].sum()) * 1000
+    k = w[soft] / np.maximum(1, np.rint(scaled))
+    first = 1 if unit else 0           # unweighted soft clauses start at 1 (1000), weighted at 0
+    assert np.allclose(k, k[0]) and k[0] > first
+
+
+def test_unknown_weighting_is_refused():
+    with pytest.raises(ValueError, match="unknown weighting"):
+        ClauseWeightingSearch(random_weighted_partial(10, 10, 10, seed=0), weighting="bogus")
+    with pytest.raises(ValueError, match="needs hard clauses"):
+        ClauseWeightingSearch(random_ksat(10, 4.0, seed=0), weighting="nuwls-c")
 
 
 def test_greedy_start_obeys_the_hard_unit_clauses_it_propagates():

@@ -1,31 +1,51 @@
 """Method "cwls": a clause-weighting local search for (weighted, partial) MaxSAT.
 
-The search that wins on structured instances (SATLike 3.0, NuWLS) does not
-score flips with the fixed weights of the formula. It keeps a *dynamic*
-weight per clause and scores a variable by the weighted make - break of
-flipping it under those weights:
+The search that wins on structured instances (SATLike 3.0, NuWLS, and the
+MaxSAT Evaluation's anytime winners built on them) does not score flips with
+the fixed weights of the formula. It keeps a *dynamic* weight per clause and
+scores a variable by the weighted make - break of flipping it under those
+weights:
 
-* soft clauses start at their original weight scaled so that together they
-  weigh about as much as the hard clauses can grow to (weighted with hard
-  clauses: ``w * 3000 * n_soft / total_soft``; unweighted: a constant), hard
-  clauses at 1;
 * a step flips the best of a sample of *improving* variables (score > 0;
   best-from-multiple-selection, ties to the variable flipped longest ago),
   now and then a random improving one;
-* when no variable improves, weights move: every falsified hard clause
-  gains ``h_inc``; every falsified soft clause gains ``s_inc`` while under
-  its cap (its starting weight plus a margin), but only when the current
-  cost is no better than the best feasible one and no hard clause is
-  falsified; with a small probability weights are smoothed back down
-  instead. Then a falsified clause is picked (hard first) and its
-  best-scoring variable flipped (a random one with probability ``rwprob``).
+* when no variable improves, weights move (below); then a falsified clause
+  is picked (hard first) and its best-scoring variable flipped (a random one
+  with probability ``rwprob``).
 
-The parameter sets (per weighted / unweighted, with / without hard clauses)
-are the published NuWLS ones (Chu, Cai, Luo, AAAI 2023); the code is ours.
+How weights move (``weighting``):
 
-Implementation: one numba kernel over the cleaned clauses shared with
-WalkSAT (:mod:`.clause_index`): per clause its true-literal count and one
-true variable, per variable its score (int64) and place in the stack of
+* ``"nuwls-c"``, the default with hard clauses (NuWLS-c, the MaxSAT
+  Evaluation 2023 anytime winner): hard clauses start at 1 and every
+  falsified one gains 5 (1 when unweighted); at a stuck point with every
+  hard clause satisfied, *every* soft clause, satisfied or not, gains its
+  weight scaled to a mean of 1 (1 when unweighted). Soft clauses start at 0
+  (weighted) or 1. No cap, no smoothing: the soft clauses stay k times their
+  scaled weights, and k grows against the hard weights where the search
+  keeps finding the hard clauses satisfied. (10 real weighted partial files,
+  3 seeds, 5 s each: high-school timetabling Italy 31-40 against 67-91 with
+  NuWLS's scheme, Brazil 2 105-149 against 189-226, argumentation synthesis
+  117-118 against 117-123; behind on a Security-CPS file, 21-22 against 20.)
+* ``"nuwls"`` (NuWLS, AAAI 2023; the default without hard clauses): with
+  hard clauses the first try starts every clause at 1, later tries start
+  soft clauses at their weight scaled so that together they weigh about as
+  much as the hard clauses can grow to (weighted: ``w * 3000 * n_soft /
+  total_soft``; unweighted: a constant); every falsified hard clause gains
+  ``h_inc``; every falsified soft clause gains ``s_inc`` while under its cap
+  (scaled weight plus a margin), only when the current cost is no better
+  than the best and no hard clause is falsified; with a small probability
+  weights are smoothed back down instead.
+
+A try ends after ``stall_flips`` flips without a better hard-feasible point
+in it; the next starts from a greedy assignment (:mod:`.decimation`) with
+the later tries' weights. The parameter sets (per weighted / unweighted,
+with / without hard clauses) are the published NuWLS ones (Chu, Cai, Luo,
+AAAI 2023); the code is ours.
+
+Implementation: one numba kernel body over the cleaned clauses shared with
+WalkSAT (:mod:`.clause_index`): per clause its true-literal count and the
+XOR of its true variables (so the one true variable of a clause is known
+without a scan), per variable its score (int64) and place in the stack of
 improving variables, falsified clauses in two lists (hard, soft) with
 positions. Scores are updated incrementally on each flip and each weight
 change. The best point (fewest falsified hard clauses, then cost) is kept
@@ -58,7 +78,7 @@ from .walksat import _structure
 _STEP, _NGOOD, _FEASIBLE, _TRY_BEST, _TRY_END, _TRY_OVER = range(N_COMMON, N_COMMON + 6)
 _NSTATE = N_COMMON + 6
 # Slots of the int64 parameter vector.
-_HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD, _STALL = range(9)
+_HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD, _STALL, _SCHEME = range(10)
 
 _U32 = np.uint64(32)
 _XS_MUL = np.uint64(2685821657736338717)
@@ -84,6 +104,11 @@ STALL_FLIPS = 10_000_000
 # take larger weight steps, as NuWLS does.
 LONG_SOFT = 100
 LONG_SOFT_STEPS = dict(h_inc=300, s_inc=100)
+# How clause weights move: NuWLS's scheme, or NuWLS-c's on partial MaxSAT (the
+# default there; see the module docstring). NuWLS-c keeps float weights around
+# 1; ours are integers, NUWLS_C_SCALE times larger.
+WEIGHTINGS = ("nuwls", "nuwls-c")
+NUWLS_C_SCALE = 1000
 
 
 # ------------------------------------------------------------------ random numbers
@@ -160,7 +185,7 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, tx, score, good, gpos, hl, fl, 
 
 @njit(cache=True)
 def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, tx, score, good, gpos,
-                  stamp, hl, fl, pos, buf_c, buf_inc, snap, log, st, prm, rng):
+                  stamp, hl, fl, pos, buf_c, buf_inc, soft_idx, tuned, snap, log, st, prm, rng):
     """Run up to ``max_flips`` steps; return the number of flips done.
 
     Stops early when every active clause is satisfied. Invariants kept on
@@ -217,7 +242,19 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
         else:
             # ============ no variable improves: weights move (collected, then applied)
             k = 0
-            if has_hard:
+            if has_hard and prm[_SCHEME] == 1:
+                # NuWLS-c: falsified hard clauses gain h_inc; at a hard-feasible point every
+                # soft clause, satisfied or not, gains its scaled weight (no cap, no smoothing)
+                for i in range(nh):
+                    buf_c[k] = hl[i]
+                    buf_inc[k] = h_inc
+                    k += 1
+                if nh == 0:
+                    for i in range(soft_idx.size):
+                        buf_c[k] = soft_idx[i]
+                        buf_inc[k] = tuned[soft_idx[i]]
+                        k += 1
+            elif has_hard:
                 smooth = False
                 if st[_FEASIBLE]:
                     x = _advance(x)
@@ -455,9 +492,11 @@ class ClauseWeightingSearch(LocalSearch):
     ----------
     formula : Formula.
     seed : seed of the kernel's random numbers (int); None draws one.
-    params : overrides of :data:`SETTINGS` (``bms``, ``rdprob``, ``rwprob``,
-        ``hard_smooth``, ``soft_smooth``, ``h_inc``, ``s_inc``, ``soft_coef``,
-        ``soft_margin``).
+    params : overrides of :data:`SETTINGS` (``bms``, ``rdprob``, ``rwprob``;
+        for NuWLS's weighting ``hard_smooth``, ``soft_smooth``, ``h_inc``,
+        ``s_inc``, ``soft_coef``, ``soft_margin``), ``weighting`` ("nuwls-c"
+        or "nuwls", see the module) and ``stall_flips`` (a try's length
+        without a better hard-feasible point).
 
     Use ``set_assignment(a)`` then ``run(...)``; ``best()`` gives the best
     point seen since ``set_assignment`` with its exact cost;
@@ -471,7 +510,8 @@ class ClauseWeightingSearch(LocalSearch):
         w_orig = formula.weights[s.active_idx]
         soft_w = w_orig[~ha]
         self.kind = _kind(formula, ha, soft_w)
-        settings = dict(SETTINGS[self.kind], stall_flips=STALL_FLIPS)
+        settings = dict(SETTINGS[self.kind], stall_flips=STALL_FLIPS,
+                        weighting="nuwls-c" if self.kind.endswith("+hard") else "nuwls")
         if self.kind == "weighted+hard":
             lengths = np.diff(s.cptr)[~ha]
             if lengths.size and lengths.mean() > LONG_SOFT:
@@ -481,7 +521,12 @@ class ClauseWeightingSearch(LocalSearch):
             raise ValueError(f"unknown cwls parameters: {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(sorted(settings))}")
         settings.update(params)
+        if settings["weighting"] not in WEIGHTINGS:
+            raise ValueError(f"unknown weighting {settings['weighting']!r}; choose one of: {', '.join(WEIGHTINGS)}")
+        if settings["weighting"] == "nuwls-c" and not ha.any():
+            raise ValueError("weighting 'nuwls-c' needs hard clauses (NuWLS-c weighs partial MaxSAT only)")
         self.settings = settings
+        self.weighting = settings["weighting"]
         ma, n = s.n_active, s.n_vars
         max_occ = int(np.diff(s.optr).max()) if n else 0
         # Costs: original weights when their sum fits, else scaled (then re-evaluated exactly).
@@ -520,8 +565,8 @@ class ClauseWeightingSearch(LocalSearch):
         to32 = lambda p: min(int(p * 2**32), 2**32)  # noqa: E731 - probability -> uint32 threshold
         self.prm = np.array([int(settings["bms"]), int(settings["h_inc"]), int(settings["s_inc"]),
                              to32(settings["rdprob"]), to32(settings["rwprob"]), to32(settings["hard_smooth"]),
-                             to32(settings["soft_smooth"]), int(bool(ha.any())), int(settings["stall_flips"])],
-                            dtype=np.int64)
+                             to32(settings["soft_smooth"]), int(bool(ha.any())), int(settings["stall_flips"]),
+                             0], dtype=np.int64)
         self._allocate(formula, seed, _NSTATE)
         self.w = start.copy()
         self.nt = np.zeros(ma, np.int32)
@@ -537,6 +582,19 @@ class ClauseWeightingSearch(LocalSearch):
         self.fl = np.empty(ma - n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
         self.decimation_weights = np.where(ha, 0, ow)
+        self.soft_idx = np.flatnonzero(~ha).astype(np.int32)
+        # NuWLS-c's weighting, times 1000: hard clauses start at 1000 and gain 5000; soft ones
+        # start at 0 and gain their weight scaled to a mean of 1000 (unweighted: 1000 and 1000)
+        self.tuned = np.zeros(ma, np.int64)
+        if soft_w.size and ha.any():
+            mean1 = soft_w.astype(np.float64) * (soft_w.size / float(total)) if self.kind == "weighted+hard" \
+                else np.ones(soft_w.size)
+            self.tuned[~ha] = np.maximum(1, np.rint(mean1 * NUWLS_C_SCALE)).astype(np.int64)
+        if self.weighting == "nuwls-c":
+            self.first_weights = self.start_weights = np.where(
+                ha, NUWLS_C_SCALE, 0 if self.kind == "weighted+hard" else NUWLS_C_SCALE).astype(np.int64)
+            self.prm[_HINC] = (5 if self.kind == "weighted+hard" else 1) * NUWLS_C_SCALE
+            self.prm[_SCHEME] = 1
         self.tries = 0
 
     def _kernel_init(self, stop=None):  # one pass; only WalkSAT's is sliced (10M-variable random 3-SAT)
@@ -548,8 +606,8 @@ class ClauseWeightingSearch(LocalSearch):
         s = self.s
         done = _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
                              self.cap, self.floor, self.nt, self.tx, self.score, self.good, self.gpos, self.stamp,
-                             self.hl, self.fl, self.pos, self.buf_c, self.buf_inc, self.snap, self.log, self.st,
-                             self.prm, self.rng)
+                             self.hl, self.fl, self.pos, self.buf_c, self.buf_inc, self.soft_idx, self.tuned,
+                             self.snap, self.log, self.st, self.prm, self.rng)
         if self.st[_TRY_OVER]:
             self.new_try()
         return done
