@@ -26,12 +26,6 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-# old module paths (polystep_sat.walksat, ...) keep working for one release
-from . import _moved  # noqa: E402
-
-_moved.install()
-
-
 def __getattr__(name):
     if name in _EXPORTS:
         import importlib

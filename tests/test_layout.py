@@ -1,17 +1,15 @@
 """The package's shape: no import cycles, every module importable alone,
-modules of a readable size, old import paths still working with a warning."""
+modules of a readable size, and no leftovers of a layout that was never released."""
 
 import ast
 import importlib
 import pathlib
 import subprocess
 import sys
-import warnings
 
 import pytest
 
 import polystep_sat
-from polystep_sat import _moved
 
 PACKAGE = pathlib.Path(polystep_sat.__file__).parent
 MAX_MODULE_LINES = 700
@@ -119,22 +117,10 @@ def test_every_module_imports_alone():
     assert not failures
 
 
-@pytest.mark.parametrize("old, new", sorted(_moved.MOVED.items()))
-def test_old_paths_still_import_with_a_warning(old, new):
+@pytest.mark.parametrize("old", ["polystep_sat.walksat", "polystep_sat.polystep", "polystep_sat.pipeline",
+                                 "polystep_sat.relaxed", "polystep_sat.exact_side"])
+def test_paths_of_the_unreleased_layout_are_gone(old):
+    # those paths never shipped in a release: nothing keeps them alive
     sys.modules.pop(old, None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        module = importlib.import_module(old)
-    assert module is importlib.import_module(new)
-    assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message) for w in caught)
-
-
-def test_old_attribute_paths_that_users_wrote():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from polystep_sat.polystep import PolyStep
-        from polystep_sat.walksat import WalkSAT
-    from polystep_sat.methods.walksat import WalkSAT as NewWalkSAT
-    from polystep_sat.optim import PolyStep as NewPolyStep
-
-    assert PolyStep is NewPolyStep and WalkSAT is NewWalkSAT
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(old)
