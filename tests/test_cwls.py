@@ -88,8 +88,8 @@ def test_nuwls_c_weights_move_the_soft_clauses_together(unit):
     # point (1 when unweighted); at a stuck hard-feasible point every soft clause gains its weight
     # scaled to a mean of 1 (1000): the soft weights stay k times their scaled weights, one k for all
     f = random_weighted_partial(30, 60, 80, max_weight=1 if unit else 9, seed=5)
-    s = ClauseWeightingSearch(f, seed=4, stall_flips=10**9)
-    assert s.weighting == "nuwls-c"
+    s = ClauseWeightingSearch(f, seed=4, stall_flips=10**9, weighting="nuwls-c")
+    assert ClauseWeightingSearch(f).weighting == ("nuwls" if unit else "nuwls-c")   # the defaults
     s.set_assignment(np.zeros(f.n_vars, bool))
     s.run(max_flips=20_000)
     w = s.clause_weights()

@@ -15,8 +15,8 @@ weights:
 
 How weights move (``weighting``):
 
-* ``"nuwls-c"``, the default with hard clauses (NuWLS-c, the MaxSAT
-  Evaluation 2023 anytime winner): hard clauses start at 1 and every
+* ``"nuwls-c"``, the default on weighted partial MaxSAT (NuWLS-c, the
+  MaxSAT Evaluation 2023 anytime winner): hard clauses start at 1 and every
   falsified one gains 5 (1 when unweighted); at a stuck point with every
   hard clause satisfied, *every* soft clause, satisfied or not, gains its
   weight scaled to a mean of 1 (1 when unweighted). Soft clauses start at 0
@@ -25,8 +25,10 @@ How weights move (``weighting``):
   keeps finding the hard clauses satisfied. (10 real weighted partial files,
   3 seeds, 5 s each: high-school timetabling Italy 31-40 against 67-91 with
   NuWLS's scheme, Brazil 2 105-149 against 189-226, argumentation synthesis
-  117-118 against 117-123; behind on a Security-CPS file, 21-22 against 20.)
-* ``"nuwls"`` (NuWLS, AAAI 2023; the default without hard clauses): with
+  117-118 against 117-123; behind on a Security-CPS file, 21-22 against 20.
+  On unweighted partial files it did not help: extension enforcement 4-6
+  against 4-5, circuit debugging 21 either way.)
+* ``"nuwls"`` (NuWLS, AAAI 2023; the default otherwise): with
   hard clauses the first try starts every clause at 1, later tries start
   soft clauses at their weight scaled so that together they weigh about as
   much as the hard clauses can grow to (weighted: ``w * 3000 * n_soft /
@@ -511,7 +513,7 @@ class ClauseWeightingSearch(LocalSearch):
         soft_w = w_orig[~ha]
         self.kind = _kind(formula, ha, soft_w)
         settings = dict(SETTINGS[self.kind], stall_flips=STALL_FLIPS,
-                        weighting="nuwls-c" if self.kind.endswith("+hard") else "nuwls")
+                        weighting="nuwls-c" if self.kind == "weighted+hard" else "nuwls")
         if self.kind == "weighted+hard":
             lengths = np.diff(s.cptr)[~ha]
             if lengths.size and lengths.mean() > LONG_SOFT:
