@@ -179,10 +179,14 @@ def test_reproducible_whatever_the_chunking():
     a2, k2 = run([7_000, 11_000, 12_000])
     np.testing.assert_array_equal(a1, a2)
     assert k1 == k2
-    s = ClauseWeightingSearch(f, seed=12)
-    s.set_assignment(np.zeros(f.n_vars, bool))
-    s.run(max_flips=30_000)
-    assert not np.array_equal(s.best_assignment(), a1)  # another seed, another walk
+    # another seed, another walk (the best points may agree: both can reach the optimum)
+    walks = []
+    for seed in (11, 12):
+        s = ClauseWeightingSearch(f, seed=seed)
+        s.set_assignment(np.zeros(f.n_vars, bool))
+        s.run(max_flips=500)
+        walks.append(s.current_assignment())
+    assert not np.array_equal(*walks)
 
 
 def test_respects_the_deadline_and_reports_anytime():
