@@ -8,14 +8,18 @@ solved by each solver in turn, one after the other, never in parallel:
   ``--method M``), on FILE as it is (the reader takes compressed files);
 * each ``--peer NAME=CMD`` as ``CMD PLAIN``: CMD split like a shell line, the
   decompressed copy of FILE (made once per instance in a temporary folder)
-  appended as last argument, or put where CMD has ``{}`` (``'nuwls=/tmp/nuwls {} 1'``);
+  appended as last argument, or put where CMD has ``{}`` (``'nuwls=/tmp/nuwls {} 1'``),
+  and the time limit where it has ``{seconds}``;
 * each ``--peer-old NAME=CMD`` the same, with FILE's formula written in the
   old ``p wcnf N M TOP`` format, the only one some solvers read (the public
   NuWLS).
 
 Every solver gets SIGTERM at S seconds of wall time (to its whole process
 group), SIGKILL at S + 5; polystep-sat also gets ``--time-limit S`` and
-should end by itself. With ``--taskset CPU`` every command runs under
+should end by itself. The benchmark is the subreaper of everything it
+starts: a process a run leaves behind (one that escaped the process group
+into a session of its own, as hermax's workers do) becomes its child, is
+counted one second after the run (``left behind``), then killed. With ``--taskset CPU`` every command runs under
 ``taskset -c CPU``. The output is read with ``communicate`` only (again after
 the SIGTERM), so nothing printed before the end is lost.
 
@@ -174,11 +178,51 @@ def run_command(cmd: list[str], time_limit: float) -> dict:
             out, err = proc.communicate()
     wall = time.perf_counter() - t0
     _killpg(proc.pid, signal.SIGKILL)   # leftovers of the group, if any
-    return dict(stdout=out or "", stderr=err or "", exit_code=proc.returncode, wall_s=wall, signalled=signalled)
+    left = _left_behind()
+    return dict(stdout=out or "", stderr=err or "", exit_code=proc.returncode, wall_s=wall, signalled=signalled,
+                left_behind=left)
 
 
-def _with_file(words: list[str], path: Path) -> list[str]:
-    """A peer's command for ``path``: in place of ``{}``, else as the last argument."""
+def _become_subreaper() -> None:
+    """Orphans of the runs become this process's children (Linux), so none escapes the count."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _left_behind(wait: float = 1.0) -> int:
+    """Processes still alive ``wait`` seconds after a run (our children now); killed and reaped."""
+    time.sleep(wait)
+    me, pids = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me and fields[0] != "Z":
+                pids.append(int(entry))
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    return len(pids)
+
+
+def _with_file(words: list[str], path: Path, seconds: float) -> list[str]:
+    """A peer's command for ``path``: in place of ``{}``, else as the last argument;
+    the time limit in place of ``{seconds}``."""
+    words = [f"{seconds:g}" if w == "{seconds}" else w for w in words]
     if "{}" in words:
         return [str(path) if w == "{}" else w for w in words]
     return words + [str(path)]
@@ -254,6 +298,7 @@ def check(formula, run: dict) -> dict:
     s = p["s"][-1] if p["s"] else ""
     row = dict(status=s, claimed_o=p["o"][-1] if p["o"] else None, optimum_claimed=(s == OPTIMUM),
                exit_code=run["exit_code"], wall_s=round(run["wall_s"], 2), signalled=run["signalled"],
+               left_behind=run.get("left_behind", 0),
                refused=(run["exit_code"] == 1 or not p["s"]), answer=False, verified=False, cost=None, note="")
     notes = []
     if len(p["s"]) > 1:
@@ -340,8 +385,8 @@ def markdown(rows: list[dict], solvers: list[str], seconds: list[float], command
         n_inst = len({r["instance"] for r in rt})
         out += [f"## {t:g} s ({n_inst} instances)", "",
                 "| solver | score | hits | proofs | wrong optimum | wrong unsat | refused | no answer "
-                "| unverified | mean wall (s) |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                "| unverified | mean wall (s) | left behind |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s in solvers:
             rs = [r for r in rt if r["solver"] == s]
             if not rs:
@@ -352,7 +397,7 @@ def markdown(rows: list[dict], solvers: list[str], seconds: list[float], command
                 str(sum(r["wrong_unsat"] for r in rs)), str(sum(r["refused"] for r in rs)),
                 str(sum(not r["answer"] for r in rs)),
                 str(sum(r["answer"] and not r["verified"] for r in rs)),
-                f"{sum(r['wall_s'] for r in rs) / len(rs):.1f}"]) + " |")
+                f"{sum(r['wall_s'] for r in rs) / len(rs):.1f}", str(sum(r.get("left_behind", 0) for r in rs))]) + " |")
         groups = {}
         for s in solvers:
             if "@" in s:
@@ -461,6 +506,7 @@ def main(argv=None) -> int:
     command = "python " + shlex.join(sys.argv if argv is None else [sys.argv[0], *argv])
 
     rows, infos = [], {}
+    _become_subreaper()
     with open(LOCK, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -491,7 +537,7 @@ def main(argv=None) -> int:
                             given = old if name in old_format else plain
                             if given is None:
                                 continue   # no formula to write in the old format
-                            cmd = _with_file(peers[name], given)
+                            cmd = _with_file(peers[name], given, t)
                         run = run_command(prefix + cmd, t)
                         r = dict(seconds=t, instance=path.name, solver=name,
                                  n_vars=formula.n_vars if formula is not None else None,
@@ -501,6 +547,7 @@ def main(argv=None) -> int:
                         print(f"{t:5g} s  {path.name[:60]:<60} {name:<16} "
                               f"{(str(r['cost']) if r['answer'] else '-'):>12} "
                               f"{r['status'] or '(no s)':<14} exit {r['exit_code']:>3}  wall {r['wall_s']:6.2f} s"
+                              + (f"  {r['left_behind']} left behind" if r["left_behind"] else "")
                               + (f"  {r['note']}" if r["note"] else ""), flush=True)
                     score_instance(group, k)
                     rows.extend(group)
@@ -511,7 +558,7 @@ def main(argv=None) -> int:
 
     fields = ["seconds", "instance", "solver", "n_vars", "n_clauses", "known_cost", "best", "cost", "score",
               "answer", "verified", "hit", "claimed_o", "status", "optimum_claimed", "wrong_optimum",
-              "wrong_unsat", "refused", "exit_code", "signalled", "wall_s", "wrong", "note"]
+              "wrong_unsat", "refused", "exit_code", "signalled", "wall_s", "left_behind", "wrong", "note"]
     write_results(Path(args.out), markdown(rows, solvers, seconds, command, args.taskset, infos), rows, fields)
     return 0
 

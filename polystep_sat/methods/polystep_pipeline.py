@@ -214,7 +214,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
                  final_radius: float | None = 0.5, update_fraction: float = 1.0, momentum: float = 0.0,
                  probes: int = 1, particle_dim: int = 2, max_steps: int | None = None, roundings: int = 4,
                  noise: float = 0.3, init_noise: float = 0.02, report_every: float = 0.3,
-                 backend: str | None = None):
+                 backend: str | None = None, polystep: bool = True):
     """PolyStep on the relaxed formula, then rounding and a local-search polish.
 
     Parameters
@@ -254,6 +254,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     noise : WalkSAT noise of the polish.
     init_noise : spread of the initial probabilities around 0.5.
     backend : "numpy" or "cupy" (default: the context's).
+    polystep : False leaves PolyStep out (no anneal, no returns): the local
+        search alone from the best start known, for the ablation.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
@@ -323,7 +325,9 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
 
     # time budget of the PolyStep phase
     remaining = ctx.remaining()
-    if polish and np.isfinite(remaining):
+    if not polystep:
+        phase_budget, kicks = 0.0, 0    # one step, whose rounding loses to any start known
+    elif polish and np.isfinite(remaining):
         phase_budget = max(0.0, remaining * (1.0 - polish_share))
     else:
         phase_budget = remaining
