@@ -71,7 +71,7 @@ from numba import njit
 
 from ..formula import exact_weight_sum
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
-                           LocalSearch, sync_best)
+                           LocalSearch, sync_best, xs_below, xs_draw, xs_next)
 from .clause_index import SetupInterrupted
 from .decimation import decimate
 from .walksat import _structure
@@ -82,8 +82,6 @@ _NSTATE = N_COMMON + 7
 # Slots of the int64 parameter vector.
 _HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD, _STALL, _SCHEME, _SOFT_EVERY = range(11)
 
-_U32 = np.uint64(32)
-_XS_MUL = np.uint64(2685821657736338717)
 _BIG = np.int64(2**62)
 
 # Published NuWLS parameters: BMS sample size, random-good-variable and
@@ -117,31 +115,6 @@ NUWLS_C_SCALE = 1000
 # costs about SOFT_BATCH clause updates per point (Security-CPS, 4,000 soft
 # clauses: 1.1M flips/s unbatched against NuWLS's 14M).
 SOFT_BATCH = 64
-
-
-# ------------------------------------------------------------------ random numbers
-# The kernel keeps its xorshift64* state in a local; these take and return
-# scalars only. (Helpers that take arrays cost two atomic reference-count
-# updates per array per call in numba, even inlined: profiled at ~85% of the
-# time of an earlier kernel built from such helpers. Hence one kernel body.)
-@njit(inline="always")
-def _advance(x):
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    return x
-
-
-@njit(inline="always")
-def _draw32(x):
-    """The 32-bit output of state ``x``."""
-    return (x * _XS_MUL) >> _U32
-
-
-@njit(inline="always")
-def _scale(x, n):
-    """A number in [0, n) from state ``x``."""
-    return np.int64((_draw32(x) * np.uint64(n)) >> _U32)
 
 
 # ------------------------------------------------------------------ kernels
@@ -221,18 +194,18 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
     while done < max_flips and nh + ns > 0:
         # ============ choose a variable
         if ng > 0:
-            x = _advance(x)
-            if _draw32(x) < p_rd:
-                x = _advance(x)
-                v = good[_scale(x, ng)]
+            x = xs_next(x)
+            if xs_draw(x) < p_rd:
+                x = xs_next(x)
+                v = good[xs_below(x, ng)]
             else:
                 # best from multiple selection: all when few, else hd samples
                 if ng <= hd:
                     v = good[0]
                     m = ng - 1
                 else:
-                    x = _advance(x)
-                    v = good[_scale(x, ng)]
+                    x = xs_next(x)
+                    v = good[xs_below(x, ng)]
                     m = hd - 1
                 bs = score[v]
                 bt = stamp[v]
@@ -240,8 +213,8 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                     if ng <= hd:
                         u = good[i + 1]
                     else:
-                        x = _advance(x)
-                        u = good[_scale(x, ng)]
+                        x = xs_next(x)
+                        u = good[xs_below(x, ng)]
                     su = score[u]
                     if su > bs or (su == bs and stamp[u] < bt):
                         v = u
@@ -269,8 +242,8 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
             elif has_hard:
                 smooth = False
                 if st[_FEASIBLE]:
-                    x = _advance(x)
-                    smooth = _draw32(x) < p_hsmooth
+                    x = xs_next(x)
+                    smooth = xs_draw(x) < p_hsmooth
                 if smooth:
                     for c in range(ma):   # rare: a scan beats keeping a list of heavy clauses
                         if hard[c] and nt[c] > 0 and w[c] > h_inc:
@@ -284,8 +257,8 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                         k += 1
                 # soft weights move only while the current cost is no better than the best feasible one
                 if st[BNH] > 0 or cost >= st[BCOST]:
-                    x = _advance(x)
-                    if _draw32(x) < p_ssmooth:
+                    x = xs_next(x)
+                    if xs_draw(x) < p_ssmooth:
                         for c in range(ma):
                             if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
                                 buf_c[k] = c
@@ -299,8 +272,8 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                                 buf_inc[k] = s_inc
                                 k += 1
             else:
-                x = _advance(x)
-                if _draw32(x) < p_ssmooth:
+                x = xs_next(x)
+                if xs_draw(x) < p_ssmooth:
                     for c in range(ma):
                         if nt[c] > 0 and w[c] > floor[c]:
                             buf_c[k] = c
@@ -341,17 +314,17 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                         gpos[last] = j
                         gpos[u] = -1
             # ============ then a falsified clause (hard first) and its best variable
-            x = _advance(x)
+            x = xs_next(x)
             if nh > 0:
-                c = hl[_scale(x, nh)]
+                c = hl[xs_below(x, nh)]
             else:
-                c = fl[_scale(x, ns)]
+                c = fl[xs_below(x, ns)]
             lo = cptr[c]
             kc = cptr[c + 1] - lo
-            x = _advance(x)
-            if _draw32(x) < p_rw:
-                x = _advance(x)
-                v = clits[lo + _scale(x, kc)] >> 1
+            x = xs_next(x)
+            if xs_draw(x) < p_rw:
+                x = xs_next(x)
+                v = clits[lo + xs_below(x, kc)] >> 1
             else:
                 v = clits[lo] >> 1
                 bs = score[v]

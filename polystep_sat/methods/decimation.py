@@ -22,23 +22,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_U32 = np.uint64(32)
-_XS_MUL = np.uint64(2685821657736338717)
+from .local_search import xs_below, xs_next
+
 _SOFT_SAMPLE = 15
 _UNSET = 2
-
-
-@njit(inline="always")
-def _advance(x):
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    return x
-
-
-@njit(inline="always")
-def _scale(x, n):
-    return np.int64((((x * _XS_MUL) >> _U32) * np.uint64(n)) >> _U32)
 
 
 @njit
@@ -115,14 +102,14 @@ def decimate(n, cptr, clits, optr, occ, hard, weight, a, rng):
                 elif s_neg[v] > s_pos[v]:
                     s = 0
                 else:
-                    x = _advance(x)
-                    s = _scale(x, 2)
+                    x = xs_next(x)
+                    s = xs_below(x, 2)
         elif sb < se:
             best = sb
             if se - sb > _SOFT_SAMPLE:
                 for _ in range(_SOFT_SAMPLE):
-                    x = _advance(x)
-                    i = sb + _scale(x, se - sb)
+                    x = xs_next(x)
+                    i = sb + xs_below(x, se - sb)
                     u, b = sq[i], sq[best]
                     if max(s_pos[u], s_neg[u]) > max(s_pos[b], s_neg[b]):
                         best = i
@@ -139,13 +126,13 @@ def decimate(n, cptr, clits, optr, occ, hard, weight, a, rng):
                 continue
             s = ssense[v]
             if s == -2:
-                x = _advance(x)
-                s = _scale(x, 2)
+                x = xs_next(x)
+                s = xs_below(x, 2)
         else:
-            x = _advance(x)
-            v = free[_scale(x, n_free)]
-            x = _advance(x)
-            s = _scale(x, 2)
+            x = xs_next(x)
+            v = free[xs_below(x, n_free)]
+            x = xs_next(x)
+            s = xs_below(x, 2)
         # ---- assign it: satisfied clauses leave, the others lose a literal
         a[v] = s
         n_free -= 1

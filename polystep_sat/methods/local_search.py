@@ -22,6 +22,34 @@ from numba import njit
 
 from ..verify import evaluate
 
+# The kernels' random numbers: xorshift64* on a uint64 state a kernel keeps in
+# a local. These take and return scalars only (numba reference-counts arrays
+# passed to a function, at a cost that once took 85% of a kernel's time).
+U32 = np.uint64(32)
+XS_MUL = np.uint64(2685821657736338717)
+
+
+@njit(inline="always")
+def xs_next(x):
+    """The next xorshift64 state after ``x``."""
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    return x
+
+
+@njit(inline="always")
+def xs_draw(x):
+    """The 32-bit output of state ``x``."""
+    return (x * XS_MUL) >> U32
+
+
+@njit(inline="always")
+def xs_below(x, n):
+    """A number in [0, n) from state ``x``."""
+    return np.int64((xs_draw(x) * np.uint64(n)) >> U32)
+
+
 # Slots of the int64 state vector, the same in every local-search kernel;
 # a kernel may append its own after these.
 NH, NS, COST, BNH, BCOST, LOGLEN, BESTLEN, DIVERGED, IMPROVED, FLIPS = range(10)

@@ -44,11 +44,9 @@ from ..formula import exact_weight_sum
 from .clause_index import (CHUNK_LITERALS, SetupInterrupted, active_clauses, build, check_stop, classify, fresh,
                            slices, spans)
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
-                           LocalSearch)
+                           U32, XS_MUL, LocalSearch)
 
 
-_U32 = np.uint64(32)
-_XS_MUL = np.uint64(2685821657736338717)
 
 
 @njit(cache=True, nogil=True)
@@ -117,18 +115,18 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
         x ^= x >> np.uint64(12)
         x ^= x << np.uint64(25)
         x ^= x >> np.uint64(27)
-        r = (x * _XS_MUL) >> _U32
+        r = (x * XS_MUL) >> U32
         if nh > 0 and r < hard_thr:
             x ^= x >> np.uint64(12)
             x ^= x << np.uint64(25)
             x ^= x >> np.uint64(27)
-            idx = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(nh)) >> _U32)
+            idx = np.int64((((x * XS_MUL) >> U32) * np.uint64(nh)) >> U32)
             c = hl[idx]
         else:
             x ^= x >> np.uint64(12)
             x ^= x << np.uint64(25)
             x ^= x >> np.uint64(27)
-            idx = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(nh + ns)) >> _U32)
+            idx = np.int64((((x * XS_MUL) >> U32) * np.uint64(nh + ns)) >> U32)
             c = hl[idx] if idx < nh else fl[idx - nh]
         if kfix > 0:              # all clauses of one length: no pointer to load
             start = np.int64(c) * kfix
@@ -140,7 +138,7 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
         x ^= x >> np.uint64(12)
         x ^= x << np.uint64(25)
         x ^= x >> np.uint64(27)
-        r = (x * _XS_MUL) >> _U32
+        r = (x * XS_MUL) >> U32
         choice = -1
         ties = 0
         if r < noise_thr:
@@ -160,13 +158,13 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
                         x ^= x >> np.uint64(12)
                         x ^= x << np.uint64(25)
                         x ^= x >> np.uint64(27)
-                        if (((x * _XS_MUL) >> _U32) * np.uint64(ties)) >> _U32 == np.uint64(0):
+                        if (((x * XS_MUL) >> U32) * np.uint64(ties)) >> U32 == np.uint64(0):
                             choice = clits[j] >> 1
             if choice < 0:
                 x ^= x >> np.uint64(12)
                 x ^= x << np.uint64(25)
                 x ^= x >> np.uint64(27)
-                j = np.int64((((x * _XS_MUL) >> _U32) * np.uint64(k)) >> _U32)
+                j = np.int64((((x * XS_MUL) >> U32) * np.uint64(k)) >> U32)
                 choice = clits[start + j] >> 1
         else:
             # greedy step: fewest breaks, ties at random (a freebie has 0)
@@ -189,7 +187,7 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
                     x ^= x >> np.uint64(12)
                     x ^= x << np.uint64(25)
                     x ^= x >> np.uint64(27)
-                    if (((x * _XS_MUL) >> _U32) * np.uint64(ties)) >> _U32 == np.uint64(0):
+                    if (((x * XS_MUL) >> U32) * np.uint64(ties)) >> U32 == np.uint64(0):
                         choice = clits[j] >> 1
         # ---- flip it
         v = choice
