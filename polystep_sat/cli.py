@@ -321,7 +321,10 @@ def build_parser():
 
     s = sub.add_parser("solve", help="solve a DIMACS CNF/WCNF file (MaxSAT Evaluation output)")
     s.add_argument("file", help="DIMACS .cnf or .wcnf, optionally .gz/.bz2/.xz")
-    s.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS))
+    s.add_argument("--method", default=DEFAULT_METHOD, choices=sorted(METHODS),
+                   help="auto (default): PolyStep pipeline + SAT side; polystep: the pipeline alone; "
+                        "walksat, cwls: a local search alone; openai-es, cma-es, random: baselines; "
+                        "exact: PySAT's RC2 alone (small instances)")
     s.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
                    help="wall-clock seconds from the start of the process, parse included (default 60)")
     s.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")

@@ -36,10 +36,14 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     ----------
     cnf : a path to a DIMACS CNF/WCNF file (optionally .gz/.bz2/.xz), a
         :class:`Formula`, a list of clauses, or a PySAT ``CNF``/``WCNF``.
-    method : "auto" (default: the PolyStep pipeline, with PySAT's RC2 beside
-        it on small instances, so that optima are proven when within reach),
-        "polystep" (the pipeline alone), "walksat", "cwls", "openai-es",
-        "cma-es", "random" or "exact" (RC2 alone; small instances only).
+    method : "auto" (default: the PolyStep pipeline with the SAT side beside
+        it, a child process with a model of the hard clauses, core-guided lower
+        bounds and a solution-improving search, on formulas up to 5M literals,
+        so that optima are proven when within reach; on one core the two take
+        turns), "polystep" (the pipeline alone: PolyStep, rounding and a
+        WalkSAT or clause-weighting polish), "walksat", "cwls" (the
+        clause-weighting local search alone), "openai-es", "cma-es",
+        "random" or "exact" (PySAT's RC2 alone; complete, for small instances).
     time_limit : wall-clock seconds from this call, reading ``cnf`` included
         (None: until the method stops by itself).
     seed : makes the run reproducible on the CPU backend.

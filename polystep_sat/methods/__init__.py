@@ -3,7 +3,8 @@
 Adding a method is adding a file here and a line to ``METHODS``. Modules are
 imported lazily, so the core import stays light:
 
-* ``auto``               the default: the PolyStep pipeline, with RC2 beside it on small instances;
+* ``auto``               the default: the PolyStep pipeline, with the SAT side (:mod:`polystep_sat.portfolio`)
+                         beside it up to 5M literals;
 * ``polystep_pipeline``  PolyStep on the relaxed formula, rounding, local-search polish;
 * ``walksat``            WalkSAT, a numba flip loop (the pipeline's polish on plain MAX-SAT);
 * ``cwls``               a clause-weighting local search (dynamic clause weights, as in
