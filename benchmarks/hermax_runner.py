@@ -80,21 +80,21 @@ def solve_portfolio(formula, budget):
                          overall_time_limit_s=budget, time_limit_grace_s=GRACE,
                          selection_policy="first_optimal_or_best_until_time_limit")
     ps.CALLBACK_HEARTBEAT_S = 0.1
-    feed(ps, formula)
+    offset = feed(ps, formula)
     ps.set_callback(lambda event: AdjustTimeLimit(0.0, "relative") if STOP else CallbackAction.CONTINUE)
     ps.solve(time_limit=budget)
-    return ps
+    return ps, offset
 
 
 def solve_uwrmaxsat(formula, budget):
     from hermax.incremental import UWrMaxSAT
 
     s = UWrMaxSAT()
-    feed(s, formula)
+    offset = feed(s, formula)
     deadline = time.monotonic() + budget
     s.set_terminate(lambda: 1 if STOP or time.monotonic() >= deadline else 0)
     s.solve()
-    return s
+    return s, offset
 
 
 def main(argv) -> int:
@@ -111,7 +111,7 @@ def main(argv) -> int:
 
     formula = read_dimacs(path)
     budget = max(0.05, seconds - (time.monotonic() - START) - RESERVE - (GRACE if mode == "portfolio" else 0))
-    solver = (solve_portfolio if mode == "portfolio" else solve_uwrmaxsat)(formula, budget)
+    solver, offset = (solve_portfolio if mode == "portfolio" else solve_uwrmaxsat)(formula, budget)
     status = solver.get_status()
     out, code = [], 0
     if status in (SolveStatus.OPTIMUM, SolveStatus.INTERRUPTED_SAT):
@@ -119,7 +119,7 @@ def main(argv) -> int:
         lits = np.array([x for x in solver.get_model() if 0 < abs(x) <= formula.n_vars], dtype=np.int64)
         a[lits[lits > 0] - 1] = True
         ev = evaluate(formula, a)
-        print(f"c hermax status {status.name}, its cost {solver.get_cost()}, re-evaluated {ev.cost} "
+        print(f"c hermax status {status.name}, its cost {solver.get_cost()} + constant {offset}, re-evaluated {ev.cost} "
               f"({ev.n_hard_unsat} hard clauses falsified)", file=sys.stderr)
         if ev.n_hard_unsat == 0:
             code = 30 if status == SolveStatus.OPTIMUM else 10
