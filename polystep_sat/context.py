@@ -106,8 +106,13 @@ class SearchContext:
             self._meet_bound(key)
 
     def _meet_bound(self, key) -> None:
-        """A hard-feasible best whose cost meets the lower bound is optimal: nothing left to find."""
-        if key[0] == 0 and self.lower_bound is not None and key[1] <= self.lower_bound:
+        """A hard-feasible best whose cost meets the lower bound is optimal: nothing left to find.
+        Cost 0 always is (weights are never negative), with or without a bound."""
+        if key[0] != 0:
+            return
+        if key[1] == 0:
+            self.request_stop()
+        elif self.lower_bound is not None and key[1] <= self.lower_bound:
             self.prove_optimum(key[1])
 
     def offer_start(self, assignment) -> None:

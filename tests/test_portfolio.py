@@ -493,3 +493,14 @@ def test_a_harness_that_terminates_the_children_first_sees_all_gone_within_a_sec
     assert not alive
     out, _ = p.communicate(timeout=10)
     assert "s SATISFIABLE" in out.splitlines()
+
+
+def test_cost_zero_ends_the_search_without_claiming_a_proof_from_the_sat_side():
+    ctx = SearchContext(4, time_limit=60)
+    ctx.report(np.ones(4, bool), 0, 3)
+    assert not ctx.stopped()
+    ctx.report(np.zeros(4, bool), 1, 0)      # cost 0 with a hard clause falsified: not done
+    assert not ctx.stopped()
+    ctx.report(np.zeros(4, bool), 0, 0)
+    assert ctx.stopped() and ctx.proven_cost is None and ctx.lower_bound is None
+

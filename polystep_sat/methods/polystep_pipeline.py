@@ -185,7 +185,8 @@ class _Anneal:
                 best_cost = cm.rounded_cost
                 best_x = opt.x > 0.5
                 pending = True
-            if pending and time.perf_counter() - self.last_report >= self.report_gap:
+            # a rounding of cost 0 satisfies every clause: report it at once (the search then ends)
+            if pending and (best_cost <= 0 or time.perf_counter() - self.last_report >= self.report_gap):
                 self.report(best_x)
                 pending = False
             if steps >= max_steps or time.perf_counter() >= end or ctx.should_stop():
