@@ -22,12 +22,13 @@ How weights move (``weighting``):
   weight scaled to a mean of 1 (1 when unweighted). Soft clauses start at 0
   (weighted) or 1. No cap, no smoothing: the soft clauses stay k times their
   scaled weights, and k grows against the hard weights where the search
-  keeps finding the hard clauses satisfied. (10 real weighted partial files,
-  3 seeds, 5 s each: high-school timetabling Italy 31-40 against 67-91 with
-  NuWLS's scheme, Brazil 2 105-149 against 189-226, argumentation synthesis
-  117-118 against 117-123; behind on a Security-CPS file, 21-22 against 20.
-  On unweighted partial files it did not help: extension enforcement 4-6
-  against 4-5, circuit debugging 21 either way.)
+  keeps finding the hard clauses satisfied. (22 real weighted partial files,
+  3 seeds of 5 s on one core, ``benchmarks/results/local_search_weighting.md``:
+  high-school timetabling Italy 1 29-36 against 84-100 with NuWLS's scheme,
+  Brazil 2 137-152 against 206-210, argumentation synthesis 117-119 against
+  118-124, 12 files tied; behind on a Security-CPS file, 21 against 20. On
+  unweighted partial files it did not help in an earlier run: extension
+  enforcement 4-6 against 4-5, circuit debugging 21 either way.)
 * ``"nuwls"`` (NuWLS, AAAI 2023; the default otherwise): with
   hard clauses the first try starts every clause at 1, later tries start
   soft clauses at their weight scaled so that together they weigh about as
@@ -104,7 +105,7 @@ STALL_FLIPS = 10_000_000
 # take larger weight steps, as NuWLS does.
 LONG_SOFT = 100
 LONG_SOFT_STEPS = dict(h_inc=300, s_inc=100)
-# How clause weights move: NuWLS's scheme, or NuWLS-c's on partial MaxSAT (the
+# How clause weights move: NuWLS's scheme, or NuWLS-c's on weighted partial MaxSAT (the
 # default there; see the module docstring). NuWLS-c keeps float weights around
 # 1; ours are integers, NUWLS_C_SCALE times larger.
 WEIGHTINGS = ("nuwls", "nuwls-c")

@@ -122,13 +122,14 @@ def choose_engine(formula, engine: str = "auto") -> str:
 
     "auto": the clause-weighting search ("cwls") when the soft weights differ
     (weighted MIS and set cover: within 0.1% of NuWLS where WalkSAT was 20-30%
-    behind). When they are all equal, neither search wins everywhere
-    (10 s each, same start): WalkSAT on random MAX-3-SAT (100k variables: 204
-    against 519) and graph colouring (2,000 vertices: 3 against 10), the
-    clause-weighting search on real unweighted instances (extension
-    enforcement 4 against 14, circuit debugging 21 against 30, MAX-CUT 770
-    against 805 and 209 against 219): "race" (:func:`_race`), or WalkSAT past
-    RACE_MAX_LITERALS.
+    behind). When they are all equal, neither search wins everywhere (the
+    pipeline with each engine forced, 10 s, one core;
+    ``benchmarks/results/local_search_engines.md``): WalkSAT on random
+    MAX-3-SAT (100k variables: 420 against 642) and graph colouring (2,000
+    vertices: 22 against 59), the clause-weighting search on real unweighted
+    instances (extension enforcement 4 against 15, circuit debugging 21
+    against 41, MAX-CUT 770 against 802 and 209 against 219): "race"
+    (:func:`_race`), or WalkSAT past RACE_MAX_LITERALS.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
