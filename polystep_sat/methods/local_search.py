@@ -25,6 +25,8 @@ from ..verify import evaluate
 # The kernels' random numbers: xorshift64* on a uint64 state a kernel keeps in
 # a local. These take and return scalars only (numba reference-counts arrays
 # passed to a function, at a cost that once took 85% of a kernel's time).
+# The kernels that use them are cached per file: after changing these, clear
+# the methods' __pycache__ (numba does not see a change in another module).
 U32 = np.uint64(32)
 XS_MUL = np.uint64(2685821657736338717)
 

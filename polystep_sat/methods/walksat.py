@@ -44,9 +44,7 @@ from ..formula import exact_weight_sum
 from .clause_index import (CHUNK_LITERALS, SetupInterrupted, active_clauses, build, check_stop, classify, fresh,
                            slices, spans)
 from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED, LOGLEN, N_COMMON, NH, NS,
-                           U32, XS_MUL, LocalSearch)
-
-
+                           LocalSearch, xs_below, xs_draw, xs_next)
 
 
 @njit(cache=True, nogil=True)
@@ -112,21 +110,15 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
         if nh + ns == 0:
             break
         # ---- pick a falsified clause (hard ones first, mostly)
-        x ^= x >> np.uint64(12)
-        x ^= x << np.uint64(25)
-        x ^= x >> np.uint64(27)
-        r = (x * XS_MUL) >> U32
+        x = xs_next(x)
+        r = xs_draw(x)
         if nh > 0 and r < hard_thr:
-            x ^= x >> np.uint64(12)
-            x ^= x << np.uint64(25)
-            x ^= x >> np.uint64(27)
-            idx = np.int64((((x * XS_MUL) >> U32) * np.uint64(nh)) >> U32)
+            x = xs_next(x)
+            idx = xs_below(x, nh)
             c = hl[idx]
         else:
-            x ^= x >> np.uint64(12)
-            x ^= x << np.uint64(25)
-            x ^= x >> np.uint64(27)
-            idx = np.int64((((x * XS_MUL) >> U32) * np.uint64(nh + ns)) >> U32)
+            x = xs_next(x)
+            idx = xs_below(x, nh + ns)
             c = hl[idx] if idx < nh else fl[idx - nh]
         if kfix > 0:              # all clauses of one length: no pointer to load
             start = np.int64(c) * kfix
@@ -135,10 +127,8 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
             start = np.int64(cptr[c])
             k = np.int64(cptr[c + 1]) - start
         # ---- choose the variable
-        x ^= x >> np.uint64(12)
-        x ^= x << np.uint64(25)
-        x ^= x >> np.uint64(27)
-        r = (x * XS_MUL) >> U32
+        x = xs_next(x)
+        r = xs_draw(x)
         choice = -1
         ties = 0
         if r < noise_thr:
@@ -155,16 +145,12 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
                     if ties == 1:
                         choice = clits[j] >> 1
                     else:
-                        x ^= x >> np.uint64(12)
-                        x ^= x << np.uint64(25)
-                        x ^= x >> np.uint64(27)
-                        if (((x * XS_MUL) >> U32) * np.uint64(ties)) >> U32 == np.uint64(0):
+                        x = xs_next(x)
+                        if xs_below(x, ties) == 0:
                             choice = clits[j] >> 1
             if choice < 0:
-                x ^= x >> np.uint64(12)
-                x ^= x << np.uint64(25)
-                x ^= x >> np.uint64(27)
-                j = np.int64((((x * XS_MUL) >> U32) * np.uint64(k)) >> U32)
+                x = xs_next(x)
+                j = xs_below(x, k)
                 choice = clits[start + j] >> 1
         else:
             # greedy step: fewest breaks, ties at random (a freebie has 0)
@@ -184,10 +170,8 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
                     ties = 1
                 elif b == bestb:
                     ties += 1
-                    x ^= x >> np.uint64(12)
-                    x ^= x << np.uint64(25)
-                    x ^= x >> np.uint64(27)
-                    if (((x * XS_MUL) >> U32) * np.uint64(ties)) >> U32 == np.uint64(0):
+                    x = xs_next(x)
+                    if xs_below(x, ties) == 0:
                         choice = clits[j] >> 1
         # ---- flip it
         v = choice
