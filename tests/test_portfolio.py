@@ -54,7 +54,65 @@ def test_default_solve_proves_the_optimum_and_stops(make):
     assert time.perf_counter() - t0 < 20
     assert r.status == OPTIMUM and r.verified and r.cost == want
     assert r.lower_bound == want and r.gap == 0 and r.found_by in ("search", "sat")
-    assert r.info["sat_side"].startswith("proved the optimum")
+    assert r.info["sat_side"].startswith("proved the optimum") or r.info["first_try"].startswith("proved")
+
+
+@pytest.fixture
+def no_first_try(monkeypatch):
+    """The SAT side in its child only (no first try in the search's process)."""
+    from polystep_sat.portfolio import first_try
+
+    monkeypatch.setattr(first_try, "FIRST_TRY_MAX_LITERALS", 0)
+
+
+@pytest.mark.parametrize("make", [lambda: weighted_mis(300, seed=2), lambda: weighted_set_cover(200, seed=1)])
+def test_the_child_proves_the_optimum_when_the_first_try_does_not_run(make, no_first_try):
+    f = make()
+    want, _ = optimum(f, time_limit=30)
+    r = solve(f, time_limit=30, seed=0)
+    assert r.status == OPTIMUM and r.verified and r.cost == want
+    assert "first_try" not in r.info and r.info["sat_side"].startswith("proved the optimum")
+
+
+def test_a_small_formula_is_proven_in_process_before_any_child_or_search_starts():
+    f = weighted_mis(300, seed=2)
+    want, _ = optimum(f, time_limit=30)
+    before = set(p.pid for p in psutil.Process().children(recursive=True))
+    r = solve(f, time_limit=30, seed=0)
+    assert r.status == OPTIMUM and r.verified and r.cost == want and r.lower_bound == want
+    assert r.info["first_try"].startswith("proved the optimum")
+    assert r.info["sat_side"] == "not started: proved in this process"
+    assert "polystep_steps" not in r.info          # the search never ran
+    assert set(p.pid for p in psutil.Process().children(recursive=True)) <= before
+
+
+def test_a_stop_ends_the_first_try_at_once():
+    from polystep_sat.portfolio import first_try
+
+    f = weighted_mis(2000, seed=1)
+    stop = threading.Event()
+    ctx = SearchContext(f.n_vars, time_limit=30, stop_event=stop)
+    threading.Timer(0.15, stop.set).start()
+    t0 = time.perf_counter()
+    assert not first_try.first_try(f, ctx)
+    assert time.perf_counter() - t0 < 0.15 + 0.15        # not its 0.5 s
+    assert ctx.proven_cost is None
+
+
+def test_a_first_try_without_a_proof_keeps_its_time_and_hands_over(monkeypatch):
+    from polystep_sat.portfolio import first_try
+
+    monkeypatch.setattr(first_try, "FIRST_TRY_SECONDS", 0.05)
+    f = weighted_mis(2000, seed=1)          # RC2 needs seconds here
+    ctx = SearchContext(f.n_vars, time_limit=30)
+    t0 = time.perf_counter()
+    assert not first_try.first_try(f, ctx)
+    assert time.perf_counter() - t0 < 0.05 + 0.5   # SatSearch's set-up, then RC2 stops at its deadline
+    assert ctx.info["first_try"].startswith("no proof") and ctx.proven_cost is None
+    assert ctx.best_key is not None and ctx.best_key[0] == 0   # its model of the hard clauses stays
+    r = solve(f, time_limit=3, seed=0)
+    assert r.info["first_try"].startswith("no proof") and r.info["sat_side"] != "not started: proved in this process"
+    assert r.verified and r.status in (OPTIMUM, SATISFIABLE)
 
 
 def test_search_alone_has_no_sat_side():
@@ -160,6 +218,28 @@ def test_turns_on_one_core_pause_one_side_at_a_time():
     assert not ctx.should_stop()
 
 
+@pytest.mark.parametrize("first", [0.4, 2.0])
+def test_the_first_turn_lasts_while_the_sat_side_brings_something(first):
+    f = weighted_mis(40, seed=3)
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    turns = Turns(_FakeSide(f, []), ctx, first=first, slice_seconds=0.1)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 0.6 and turns.sat_turn:   # something new every 0.03 s...
+        turns.tick(useful=True)
+        time.sleep(0.03)
+    if first < 0.6:
+        assert not turns.sat_turn and time.perf_counter() - t0 < first + 0.1   # ...up to `first`
+    else:
+        assert turns.sat_turn                                       # ...keeps the core
+        t1 = time.perf_counter()
+        while turns.sat_turn and time.perf_counter() - t1 < 2:
+            turns.tick()
+            time.sleep(0.01)
+        assert 0.05 <= time.perf_counter() - t1 < 0.2               # until a slice with nothing new
+    assert ctx._may_run.is_set()
+    turns.end()
+
+
 def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
     f = weighted_mis(40, seed=3)
     ctx = SearchContext(f.n_vars, time_limit=5)
@@ -187,7 +267,7 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
     turns.end()
 
 
-def test_pinned_to_one_core_the_default_still_proves(monkeypatch):
+def test_pinned_to_one_core_the_default_still_proves(monkeypatch, no_first_try):
     monkeypatch.setattr(auto, "cores", lambda: 1)
     f = weighted_mis(300, seed=2)
     want, _ = optimum(f, time_limit=30)
@@ -211,6 +291,89 @@ def test_sat_search_phases_report_sound_models_bounds_and_optima(make):
             ev = evaluate(f, a)
             assert ev.n_hard_unsat == 0 and ev.cost == cost >= want
     assert log[-1][0] == "opt" and log[-1][1] == want
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rc2_hardened_from_an_incumbent_proves_the_same_optimum_and_only_sound_bounds(seed):
+    f = weighted_set_cover(40, seed=seed) if seed % 2 else random_weighted_partial(30, 40, 60, seed=seed)
+    want, a = optimum(f, time_limit=30)
+    assert evaluate(f, a).cost == want
+    # an incumbent at the optimum itself (RC2 hardens every clause heavier than the gap to it)
+    for offered in (a, None):
+        log = []
+        search = SatSearch(f, lambda kind, cost, x: log.append((kind, cost, x)), core_share=1.0)
+        if offered is not None:
+            search.offer(want, offered)
+        assert search.core_guided(time.perf_counter() + 20)
+        assert all(cost <= want for kind, cost, _ in log if kind == "lb")
+        assert log[-1][0] == "opt" and log[-1][1] == want and evaluate(f, log[-1][2]).cost == want
+
+
+def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
+    """PySAT's SAT solvers answer None to a call cut by an interrupt still pending from
+    before it; RC2's core exhaustion reads that as UNSAT and raises its cost. Once a stop is
+    asked, ours raises RC2Stopped there instead."""
+    from pysat.examples.rc2 import RC2Stratified
+    from pysat.formula import WCNF
+
+    from polystep_sat.portfolio.sat_search import RC2Stopped, _anytime_rc2
+
+    class CutOnceInterrupted:
+        """A SAT solver whose calls are cut while an interrupt is pending (PySAT's on hard calls)."""
+
+        def __init__(self, oracle):
+            self._oracle, self.pending = oracle, False
+
+        def interrupt(self):
+            self.pending = True
+
+        def clear_interrupt(self):
+            self.pending = False
+
+        def solve_limited(self, assumptions=[], expect_interrupt=False):
+            return None if self.pending else self._oracle.solve_limited(assumptions=assumptions)
+
+        def get_status(self):
+            return None if self.pending else self._oracle.get_status()
+
+        def __getattr__(self, name):
+            return getattr(self._oracle, name)
+
+    f = weighted_set_cover(60, seed=0)
+    want, _ = optimum(f, time_limit=30)
+    search = SatSearch(f, lambda *a: None)
+    w = WCNF()
+    for c in search.hard:
+        w.append(c)
+    for c, wt in zip(search.soft, search.weights):
+        w.append(c, weight=wt)
+
+    def interrupted_in_a_core(rc2, k):
+        rc2.oracle = CutOnceInterrupted(rc2.oracle)
+        cores, process = [0], rc2.process_core
+
+        def process_core():
+            cores[0] += 1
+            if cores[0] == k and len(rc2.core) > 1:   # a core that will be exhausted
+                rc2.interrupt()
+            return process()
+
+        rc2.process_core = process_core
+        return rc2
+
+    sound, stopped = 0, 0
+    for k in range(1, 40):
+        ours = interrupted_in_a_core(_anytime_rc2(search, w), k)
+        try:
+            ours.compute(expect_interrupt=True)
+        except RC2Stopped:
+            stopped += 1
+        assert ours.cost <= want
+        pysat = interrupted_in_a_core(RC2Stratified(w, adapt=True, exhaust=True, minz=True), k)
+        pysat.compute(expect_interrupt=True)
+        sound += pysat.cost <= want
+    assert stopped > 0            # the case arose...
+    assert sound < 39             # ...and PySAT's own RC2 took a cut call for UNSAT in it
 
 
 def test_linear_search_with_big_weights_improves_and_keeps_its_deadline():
@@ -299,6 +462,7 @@ class _StalledRC2:
 
     def __init__(self, rising):
         self.cost, self.rising, self.interrupted_at = 0, rising, None
+        self.ubnd = 10**18
 
     def interrupt(self):
         self.interrupted_at = time.process_time()

@@ -9,6 +9,10 @@ search's starts, its lower bounds end the run as OPTIMUM FOUND once the
 search meets them, and the search's incumbent goes to the SAT side. On a
 single core the two take turns. The child is killed the moment the search
 ends, for whatever reason.
+
+Before either starts, on formulas up to 200,000 literals, the SAT side's
+first phases run briefly in this process (:mod:`polystep_sat.portfolio.first_try`):
+a small file is proven before a child or the compiled kernels have to load.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from __future__ import annotations
 import threading
 
 from ..backend import cores
+from ..portfolio.first_try import first_try, worth_trying
 from ..portfolio.sharing import Turns, share
 from ..portfolio.side import SatSide, available, drop_prestarted, worth_starting
-from .polystep_pipeline import run_polystep
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.
 MIN_SECONDS_LEFT = 1.0
@@ -27,6 +31,15 @@ MIN_SECONDS_LEFT = 1.0
 def run_auto(formula, ctx, exact: bool = True, **options):
     """The PolyStep pipeline (``options`` go to it) and, with ``exact``, the SAT side beside it."""
     side = None
+    if exact and available() and worth_trying(formula, ctx.remaining()):
+        if first_try(formula, ctx):
+            drop_prestarted()   # proven here: no child, no search
+            ctx.info["sat_side"] = "not started: proved in this process"
+            return
+        if ctx.stopped():       # a signal during the first try: answer with what it found
+            drop_prestarted()
+            return
+    from .polystep_pipeline import run_polystep   # numba and the kernels: ~0.15 s, not needed above
     if not exact:
         ctx.info["sat_side"] = "off"
     elif not available():

@@ -5,15 +5,17 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
 "opt" for a proven optimum; ``model`` a bool array or None):
 
 1. **A model of the hard clauses** (when there are any), with the soft
-   clauses' literals as preferred phases. Real instances are mostly hard
-   clauses, which a SAT solver satisfies at once and a local search may not:
-   this model is the search's start, as in NuWLS-c.
+   clauses' literals as preferred phases, from each of HARD_MODEL_SOLVERS.
+   Real instances are mostly hard clauses, which a SAT solver satisfies at
+   once and a local search may not: this model is the search's start, as in
+   NuWLS-c.
 2. **Core-guided search** (PySAT's RC2, stratified, with core exhaustion,
-   minimisation and AtMost1 detection) for ``core_share`` of the time, or
-   less when its bound stops rising or rises too slowly to meet the best
-   cost known in that time. Every core raises the lower bound (sent
-   as it rises); every finished weight level gives a model; finishing proves
-   the optimum.
+   minimisation and AtMost1 detection; see :func:`_anytime_rc2`) for
+   ``core_share`` of the time, or less when its bound stops rising or rises
+   too slowly to meet the best cost known in that time. Every core raises
+   the lower bound (sent as it rises); every finished weight level gives a
+   model; finishing proves the optimum. The cheapest cost known (ours or the
+   search's) hardens the soft clauses heavier than its gap to the bound.
 3. **Solution-improving linear search** for the rest of the time: the soft
    clauses get relaxation variables and a totalizer bounds their (scaled)
    weight below the incumbent's; the incumbent (ours, or the local search's,
@@ -41,8 +43,6 @@ from __future__ import annotations
 
 import threading
 import time
-from math import copysign
-
 import numpy as np
 from pysat.solvers import Cadical195
 
@@ -57,6 +57,11 @@ CONFLICTS_PER_CALL = 2_000
 # Glucose's phase saving soon forgets them: on hs-timetabling Italy1 it went from 51 to 13
 # in 3 s where Glucose stalled at 39. It cannot be interrupted, so calls are sliced by conflicts.
 LINEAR_SEARCH_SOLVER = "cd19"
+# The SAT solvers that give the hard clauses' models (phases: the soft units' literals), cheaper
+# one kept. CaDiCaL keeps the phases it is given, Glucose's own choices win often enough: on
+# Security test25 / test1 their models cost 22 / 87 against Glucose's 103,129 / 51,823, on
+# the planning file 246,418 against 136,890 (each in ~0.01 s).
+HARD_MODEL_SOLVERS = ("cd19", "g4")
 # Core-guided search steps aside when its lower bound has not risen for this long
 # (and for half the time it has run): the linear search gets the time.
 CORE_STALL_SECONDS = 2.0
@@ -80,10 +85,14 @@ LEVEL_SLICES = 10
 class SatSearch:
     """The three phases on one formula; ``run(deadline)`` until the deadline."""
 
-    def __init__(self, formula, emit, core_share: float = 0.5):
+    def __init__(self, formula, emit, core_share: float = 0.5, am1_detection: bool = True,
+                 stopped=lambda: False, watch_every: float = 0.2):
         self.formula = formula
         self.emit = emit
         self.core_share = core_share
+        self.am1_detection = am1_detection   # RC2's AtMost1 detection (Python, not interruptible)
+        self.stopped = stopped               # True once the caller wants the search to end
+        self.watch_every = watch_every       # seconds between looks at RC2's bound (and at stopped())
         ptr, lits = formula.indptr, formula.literals.tolist()
         self.hard, self.soft, self.weights = [], [], []
         self.empty_cost = 0
@@ -101,6 +110,9 @@ class SatSearch:
                 else:
                     self.empty_cost += int(formula.weights[i])
         self.weight_array = np.asarray(self.weights, dtype=np.int64)
+        # the soft clauses (none empty) as one array and their starts, for _falsified
+        self._soft_literals = np.asarray([lit for c in self.soft for lit in c], dtype=np.int64)
+        self._soft_starts = np.cumsum([0] + [len(c) for c in self.soft[:-1]], dtype=np.int64)
         self._last_falsified = (None, None)   # (assignment, its falsified soft clauses)
         self.best = None                 # (cost, bool array): the incumbent
         self.lower_bound = self.empty_cost
@@ -151,12 +163,19 @@ class SatSearch:
             self.linear_search(deadline)
 
     def hard_model(self, deadline: float) -> None:
+        """A model of the hard clauses from each of HARD_MODEL_SOLVERS, the soft unit clauses'
+        literals as their phases; the cheaper one is kept."""
         from pysat.solvers import Solver
 
-        with Solver(name="g4", bootstrap_with=self.hard) as s:
-            s.set_phases([c[0] for c in self.soft if len(c) == 1])
-            if _solve_until(s, deadline, []):
-                self._found(s.get_model())
+        phases = [c[0] for c in self.soft if len(c) == 1]
+        for name in HARD_MODEL_SOLVERS:
+            with Solver(name=name, bootstrap_with=self.hard) as s:
+                s.set_phases(phases)
+                found = _solve_until(s, deadline, [], self.stopped)
+                if found:
+                    self._found(s.get_model())
+                if found is not True:    # unsatisfiable, or out of time: the other would not do better
+                    return
 
     def core_guided(self, deadline: float) -> bool:
         """RC2 for ``core_share`` of the time left; True when it proved the optimum."""
@@ -169,23 +188,14 @@ class SatSearch:
         for c, wt in zip(self.soft, self.weights):
             w.append(c, weight=wt)
         w.nv = max(w.nv, self.formula.n_vars)
-        search = self
-
-        class _Anytime(RC2Stratified):
-            def compute_(self):  # each weight level that completes leaves a model of the hard clauses
-                done = super().compute_()
-                if done is True:
-                    model = self.oracle.get_model()
-                    if model is not None:
-                        search._found([int(copysign(self.vmap.i2e[abs(v)], v)) for v in model
-                                       if abs(v) in self.vmap.i2e])
-                return done
 
         budget = max(0.0, (deadline - time.perf_counter()) * self.core_share)
         try:
-            rc2 = _Anytime(w, adapt=True, exhaust=True, minz=True)
+            rc2 = _anytime_rc2(self, w, adapt=self.am1_detection)
         except TypeError:  # PySAT's stratified RC2 fails on some formulas (no soft clauses)
             return False
+        self._take_offer()
+        self._harden_below_best(rc2)
         stop = threading.Event()
         watch = threading.Thread(target=self._watch_bound, args=(rc2, stop, time.perf_counter() + budget), daemon=True)
         timer = threading.Timer(budget, rc2.interrupt)
@@ -193,14 +203,15 @@ class SatSearch:
         timer.start()
         try:
             model = rc2.compute(expect_interrupt=True)
-        except TypeError:
+        except (TypeError, RC2Stopped):
             model = None
         finally:
             timer.cancel()
             stop.set()
             watch.join()
-        self._raise_bound(self.empty_cost + rc2.cost)
-        finished = model is not None and not rc2.interrupted
+        self._take_offer()
+        self._raise_bound(self._rc2_bound(rc2))
+        finished = model is not None and not rc2.stop_requested
         if finished:
             self._found(model)
             if self.best is not None and self.best[0] == self.empty_cost + rc2.cost:
@@ -208,6 +219,25 @@ class SatSearch:
                 return True
         rc2.delete()
         return False
+
+    def _harden_below_best(self, rc2) -> None:
+        """Give RC2 the cheapest cost known (ours, or the search's offer) as its upper bound:
+        a soft clause heavier than the gap between that bound and RC2's lower bound is made
+        hard as its weight level is added (RC2Stratified's hardening), since falsifying it
+        costs more than that incumbent. RC2 otherwise knows only its own level models'
+        costs: on the security files (optimum 4, weights up to 100) the search's 4 hardens
+        all but the lightest clauses. The incumbents behind the bound stay in ``self.best``
+        or the offer. (A hardened clause is one that no model as cheap as the bound falsifies,
+        given RC2's bound from the cores it was not in: the optimum is never cut off.)"""
+        with self._lock:
+            costs = [x[0] for x in (self.best, self._offer) if x is not None]
+        if costs:
+            rc2.ubnd = min(rc2.ubnd, min(costs) - self.empty_cost)
+
+    def _rc2_bound(self, rc2) -> int:
+        """RC2's lower bound, never above its upper bound (the cost of a model we hold): with
+        hardening, RC2's bound is on the models that falsify no hardened clause."""
+        return self.empty_cost + min(int(rc2.cost), int(rc2.ubnd))
 
     def _watch_bound(self, rc2, stop, end=None) -> None:
         """Send RC2's lower bound as it rises (it grows by one core at a time); interrupt
@@ -219,9 +249,13 @@ class SatSearch:
         linear search it held up reaches the best known cost 115 in 7 s)."""
         start = last_rise = time.process_time()
         history = [(start, time.perf_counter(), self.lower_bound)]    # (CPU time, wall time, bound)
-        while not stop.wait(0.2):
+        while not stop.wait(self.watch_every):
+            if self.stopped():
+                rc2.interrupt()
+                return
             before = self.lower_bound
-            self._raise_bound(self.empty_cost + int(rc2.cost))
+            self._harden_below_best(rc2)
+            self._raise_bound(self._rc2_bound(rc2))
             now = time.process_time()
             history.append((now, time.perf_counter(), self.lower_bound))
             if self.lower_bound > before:
@@ -351,16 +385,81 @@ class SatSearch:
 
     def _falsified(self, a) -> np.ndarray:
         """Which soft clauses ``a`` falsifies; the last answer is kept, as the linear search
-        asks again for the incumbent it has just costed."""
+        asks again for the incumbent it has just costed. (A loop over our own arrays of the
+        soft clauses, not the formula's evaluation: a wrong model is caught by the parent.)"""
         if a is not self._last_falsified[0]:
-            lits = _literal_set(a)
-            self._last_falsified = (a, np.array([not any(lit in lits for lit in c) for c in self.soft], dtype=bool))
+            lits = self._soft_literals
+            true = a[np.abs(lits) - 1] == (lits > 0)
+            satisfied = np.logical_or.reduceat(true, self._soft_starts) if lits.size else np.zeros(0, dtype=bool)
+            self._last_falsified = (a, ~satisfied)
         return self._last_falsified[1]
 
 
-def _literal_set(a) -> set:
-    v = np.arange(1, a.size + 1)
-    return set(np.where(a, v, -v).tolist())
+class RC2Stopped(Exception):
+    """RC2 was asked to stop while one of its core heuristics was at work."""
+
+
+def _anytime_rc2(search, wcnf, adapt: bool = True):
+    """PySAT's stratified RC2 (AtMost1 detection, core exhaustion and minimisation), made to
+    report each finished weight level's model to ``search`` and to stop soundly.
+
+    * Stopping: :meth:`interrupt` cuts RC2's main SAT call, as PySAT intends; but an
+      interrupt that lands while RC2 runs Python code stays pending in the SAT solver and
+      cuts the next call, and when that is a call of core exhaustion, RC2 takes the cut
+      call for UNSAT and raises its cost: a lower bound that is not one. So once a stop
+      is asked, a cut call of a heuristic raises :class:`RC2Stopped` instead (the cost is
+      left as it was), and no further weight level starts (PySAT would clear the
+      interrupt at the next level and go on).
+    * AtMost1 detection runs again at a weight level only once the active soft clauses
+      have doubled since it last ran: PySAT runs it at every level, over all of them
+      (Security test25, 100 weight levels: RC2 in 1.0 s, 0.35 s with this).
+    """
+    from pysat.examples.rc2 import RC2Stratified
+
+    class AnytimeRC2(RC2Stratified):
+        stop_requested = False
+        _am1_size = 0                # active soft clauses when AtMost1 detection last ran
+
+        def interrupt(self):
+            self.stop_requested = True
+            super().interrupt()
+
+        def _call_oracle(self, assumptions=[], expect_interrupt=False):  # noqa: B006 (PySAT's signature)
+            res = super()._call_oracle(assumptions=assumptions, expect_interrupt=expect_interrupt)
+            if res is None and not expect_interrupt and self.stop_requested:
+                raise RC2Stopped
+            return res
+
+        def adapt_am1(self):
+            if self._am1_size == 0 or len(self.sels) >= 2 * self._am1_size:
+                self._am1_size = max(1, len(self.sels))
+                super().adapt_am1()
+
+        def finish_level(self):
+            """PySAT's, with the upper bound from the level's model as costed by ``search``
+            (reported in compute_ below; PySAT costs it again over all soft clauses, at every
+            level: 0.15 s of Security test25's 100 levels): harden the clauses heavier than
+            the gap, or than all lighter levels together."""
+            self.garbage = set()
+            lighter = sum(w * len(self.wstr[w]) for w in self.blop[self.levl + 1:])
+            search._harden_below_best(self)
+            for sel in self.sels + self.sums:
+                if self.wght[sel] > min(lighter, self.ubnd - self.cost):
+                    self.oracle.add_clause([sel])
+                    self.garbage.add(sel)
+            self.filter_assumps()
+
+        def compute_(self):
+            if self.stop_requested:
+                return None
+            done = super().compute_()
+            if done is True:     # a finished weight level leaves a model of the hard clauses
+                model = self.oracle.get_model()
+                if model is not None:
+                    search._found(search._model_assignment(model))
+            return done
+
+    return AnytimeRC2(wcnf, adapt=adapt, exhaust=True, minz=True)
 
 
 def _levels(weights) -> list:

@@ -1,0 +1,56 @@
+"""The SAT side's first phases in the search's own process, before anything else starts.
+
+On a small formula the exact-track solvers prove the optimum in hundredths
+of a second; our SAT side needs a child process first (an interpreter and
+PySAT: ~0.3 s), and the search its compiled kernels (~0.3 s to load), so a
+proof came at 0.4-1 s even where RC2 itself needs a few milliseconds. So
+:func:`first_try` runs the SAT side's first two phases (a model of the hard
+clauses, then RC2 with hardening: :class:`.sat_search.SatSearch`) here, for
+at most FIRST_TRY_SECONDS, on formulas up to FIRST_TRY_MAX_LITERALS. What it
+finds is re-checked like any SAT side's message (:func:`.sharing.take_claim`):
+a proof ends the run before the child or the kernels start; otherwise its
+models and bound stay, and the run goes on as before (with more than one
+core the child has been loading meanwhile).
+"""
+
+from __future__ import annotations
+
+import time
+
+from .sharing import take_claim
+
+# Up to this many literals (RC2 on a formula this size sets up in ~0.1 s).
+FIRST_TRY_MAX_LITERALS = 200_000
+# At most this long, and at most FIRST_TRY_SHARE of the time left.
+FIRST_TRY_SECONDS = 0.5
+FIRST_TRY_SHARE = 0.05
+
+
+def worth_trying(formula, seconds_left: float) -> bool:
+    return 0 < formula.n_literals <= FIRST_TRY_MAX_LITERALS and formula.n_vars > 0 and \
+        FIRST_TRY_SHARE * seconds_left >= 0.05
+
+
+def first_try(formula, ctx) -> bool:
+    """The hard model and RC2 here, for a short while; True when the optimum is proven."""
+    from .sat_search import SatSearch
+
+    t0 = time.perf_counter()
+    seconds = min(FIRST_TRY_SECONDS, FIRST_TRY_SHARE * ctx.remaining())
+    deadline = t0 + seconds
+    # no AtMost1 detection: it is Python that no interrupt cuts (~1 s on a 2,000-vertex MIS)
+    # and a stop (a signal: ctx.stopped()) seen within 0.05 s
+    search = SatSearch(formula, lambda kind, cost, a: take_claim(formula, ctx, kind, cost, a), core_share=1.0,
+                       am1_detection=False, stopped=ctx.stopped, watch_every=0.05)
+    if search.infeasible:
+        return False
+    key = ctx.best_key
+    if key is not None and key[0] == 0:
+        search.offer(key[1], ctx.best_assignment)
+    search.hard_model(deadline)
+    if time.perf_counter() < deadline and not ctx.stopped():
+        search.core_guided(deadline)
+    proved = ctx.proven_cost is not None
+    ctx.info["first_try"] = (f"proved the optimum in {time.perf_counter() - t0:.2f} s" if proved
+                             else f"no proof in {seconds:.2f} s")
+    return proved
