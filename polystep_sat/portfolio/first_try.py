@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 
+from .sat_search import HARD_MODEL_PASSES, SatSearch
 from .sharing import take_claim
 
 # Up to this many literals (RC2 on a formula this size sets up in ~0.1 s).
@@ -24,6 +25,8 @@ FIRST_TRY_MAX_LITERALS = 200_000
 # At most this long, and at most FIRST_TRY_SHARE of the time left.
 FIRST_TRY_SECONDS = 0.5
 FIRST_TRY_SHARE = 0.05
+# The hard model's passes here: CaDiCaL's (see sat_search.HARD_MODEL_PASSES).
+FIRST_TRY_HARD_MODEL_PASSES = tuple(p for p in HARD_MODEL_PASSES if p[0] == "cd19")
 
 
 def worth_trying(formula, seconds_left: float) -> bool:
@@ -32,16 +35,23 @@ def worth_trying(formula, seconds_left: float) -> bool:
 
 
 def first_try(formula, ctx) -> bool:
-    """The hard model and RC2 here, for a short while; True when the optimum is proven."""
-    from .sat_search import SatSearch
+    """The hard model and RC2 here, for a short while; True when the optimum is proven.
+    A failure of PySAT's loses the first try, not the run (the child would have failed alone)."""
+    try:
+        return _first_try(formula, ctx)
+    except Exception as exc:  # noqa: BLE001 - reported in the result's info
+        ctx.info["first_try"] = f"failed: {exc!r}"
+        return False
 
+
+def _first_try(formula, ctx) -> bool:
     t0 = time.perf_counter()
     seconds = min(FIRST_TRY_SECONDS, FIRST_TRY_SHARE * ctx.remaining())
     deadline = t0 + seconds
-    # no AtMost1 detection: it is Python that no interrupt cuts (~1 s on a 2,000-vertex MIS)
-    # and a stop (a signal: ctx.stopped()) seen within 0.05 s
+    # the hard model from CaDiCaL only (its calls can be cut), and a stop (a signal:
+    # ctx.stopped()) seen within 0.05 s
     search = SatSearch(formula, lambda kind, cost, a: take_claim(formula, ctx, kind, cost, a), core_share=1.0,
-                       am1_detection=False, stopped=ctx.stopped, watch_every=0.05)
+                       hard_model_passes=FIRST_TRY_HARD_MODEL_PASSES, stopped=ctx.stopped, watch_every=0.05)
     if search.infeasible:
         return False
     key = ctx.best_key

@@ -57,11 +57,14 @@ CONFLICTS_PER_CALL = 2_000
 # Glucose's phase saving soon forgets them: on hs-timetabling Italy1 it went from 51 to 13
 # in 3 s where Glucose stalled at 39. It cannot be interrupted, so calls are sliced by conflicts.
 LINEAR_SEARCH_SOLVER = "cd19"
-# The SAT solvers that give the hard clauses' models (phases: the soft units' literals), cheaper
-# one kept. CaDiCaL keeps the phases it is given, Glucose's own choices win often enough: on
-# Security test25 / test1 their models cost 22 / 87 against Glucose's 103,129 / 51,823, on
-# the planning file 246,418 against 136,890 (each in ~0.01 s).
-HARD_MODEL_SOLVERS = ("cd19", "g4")
+# The hard clauses' models: (SAT solver, phases), the cheapest kept. CaDiCaL keeps the phases it
+# is given: with the soft unit clauses' literals (``soft``) its models cost 22 / 87 on Security
+# test25 / test1, Glucose's 103,129 / 51,823; all false (``false``, MiniSat's and Glucose's own
+# default) it matches Glucose where that wins (planning depot01c 136,890 against 246,418,
+# warehouses 393 against 741). Glucose itself comes last, in the child only: where it is better
+# still (CSG, staff scheduling), its calls cannot be cut (consistent query answering: 0.37 s of
+# decisions without a conflict, where CaDiCaL needs 0.04 s).
+HARD_MODEL_PASSES = (("cd19", "soft"), ("cd19", "false"), ("g4", "soft"))
 # Core-guided search steps aside when its lower bound has not risen for this long
 # (and for half the time it has run): the linear search gets the time.
 CORE_STALL_SECONDS = 2.0
@@ -75,6 +78,8 @@ CORE_PACE_MIN_GAP = 0.05
 # ...and only after RC2 has had this share of its time: the best cost known early is the
 # hard model's or the search's first, far above the optimum (on the MIS above, 26% and 7%).
 CORE_PACE_MIN_SHARE = 1 / 3
+# Conflicts per SAT call of RC2's core exhaustion (see _anytime_rc2's exhaust_core).
+EXHAUST_CONFLICTS = 10_000
 # Up to this many distinct weights, the linear search goes level by level first (see _levels).
 MAX_LEVELS = 10
 # A level's SAT call gets this many slices of CONFLICTS_PER_CALL; past them the level is
@@ -85,12 +90,12 @@ LEVEL_SLICES = 10
 class SatSearch:
     """The three phases on one formula; ``run(deadline)`` until the deadline."""
 
-    def __init__(self, formula, emit, core_share: float = 0.5, am1_detection: bool = True,
+    def __init__(self, formula, emit, core_share: float = 0.5, hard_model_passes=HARD_MODEL_PASSES,
                  stopped=lambda: False, watch_every: float = 0.2):
         self.formula = formula
         self.emit = emit
         self.core_share = core_share
-        self.am1_detection = am1_detection   # RC2's AtMost1 detection (Python, not interruptible)
+        self.hard_model_passes = hard_model_passes
         self.stopped = stopped               # True once the caller wants the search to end
         self.watch_every = watch_every       # seconds between looks at RC2's bound (and at stopped())
         ptr, lits = formula.indptr, formula.literals.tolist()
@@ -163,19 +168,27 @@ class SatSearch:
             self.linear_search(deadline)
 
     def hard_model(self, deadline: float) -> None:
-        """A model of the hard clauses from each of HARD_MODEL_SOLVERS, the soft unit clauses'
-        literals as their phases; the cheaper one is kept."""
+        """A model of the hard clauses from each of ``self.hard_model_passes``, the cheapest
+        kept (each reported as it improves). Each pass after the first gets at most twice the
+        time the first took (0.05 s at least), where a solver honours its budget at all."""
         from pysat.solvers import Solver
 
-        phases = [c[0] for c in self.soft if len(c) == 1]
-        for name in HARD_MODEL_SOLVERS:
+        soft_phases = [c[0] for c in self.soft if len(c) == 1]
+        until = deadline
+        for i, (name, phases) in enumerate(self.hard_model_passes):
+            t0 = time.perf_counter()
             with Solver(name=name, bootstrap_with=self.hard) as s:
-                s.set_phases(phases)
-                found = _solve_until(s, deadline, [], self.stopped)
+                if phases == "soft":
+                    s.set_phases(soft_phases)
+                elif phases == "false":
+                    s.set_phases(list(range(-1, -self.formula.n_vars - 1, -1)))
+                found = _solve_until(s, until, [], self.stopped)
                 if found:
                     self._found(s.get_model())
-                if found is not True:    # unsatisfiable, or out of time: the other would not do better
+                if found is not True:    # unsatisfiable, or out of time: the next would not do better
                     return
+            if i == 0:
+                until = min(deadline, time.perf_counter() + max(0.05, 2 * (time.perf_counter() - t0)))
 
     def core_guided(self, deadline: float) -> bool:
         """RC2 for ``core_share`` of the time left; True when it proved the optimum."""
@@ -191,7 +204,7 @@ class SatSearch:
 
         budget = max(0.0, (deadline - time.perf_counter()) * self.core_share)
         try:
-            rc2 = _anytime_rc2(self, w, adapt=self.am1_detection)
+            rc2 = _anytime_rc2(self, w)
         except TypeError:  # PySAT's stratified RC2 fails on some formulas (no soft clauses)
             return False
         self._take_offer()
@@ -207,6 +220,7 @@ class SatSearch:
             model = None
         finally:
             timer.cancel()
+            timer.join()      # a timer that has fired may still be in rc2.interrupt()
             stop.set()
             watch.join()
         self._take_offer()
@@ -399,7 +413,7 @@ class RC2Stopped(Exception):
     """RC2 was asked to stop while one of its core heuristics was at work."""
 
 
-def _anytime_rc2(search, wcnf, adapt: bool = True):
+def _anytime_rc2(search, wcnf):
     """PySAT's stratified RC2 (AtMost1 detection, core exhaustion and minimisation), made to
     report each finished weight level's model to ``search`` and to stop soundly.
 
@@ -409,7 +423,11 @@ def _anytime_rc2(search, wcnf, adapt: bool = True):
       call for UNSAT and raises its cost: a lower bound that is not one. So once a stop
       is asked, a cut call of a heuristic raises :class:`RC2Stopped` instead (the cost is
       left as it was), and no further weight level starts (PySAT would clear the
-      interrupt at the next level and go on).
+      interrupt at the next level and go on). Once a stop is asked, every SAT call and
+      every unit propagation of AtMost1 detection (seconds of them on a big formula)
+      raises it before it starts (and so does each AtMost1 constraint's processing):
+      PySAT clears the interrupt after a cut main call and processes what it has, then
+      calls again.
     * AtMost1 detection runs again at a weight level only once the active soft clauses
       have doubled since it last ran: PySAT runs it at every level, over all of them
       (Security test25, 100 weight levels: RC2 in 1.0 s, 0.35 s with this).
@@ -419,16 +437,57 @@ def _anytime_rc2(search, wcnf, adapt: bool = True):
     class AnytimeRC2(RC2Stratified):
         stop_requested = False
         _am1_size = 0                # active soft clauses when AtMost1 detection last ran
+        _exhausting = False          # inside exhaust_core
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if not hasattr(self, "ubnd"):   # releases before RC2Stratified kept an upper bound
+                self.ubnd = sum(self.owgt.values())
+            propagate = self.oracle.propagate
+
+            def stoppable_propagate(*a, **kw):   # AtMost1 detection's only call into the solver
+                if self.stop_requested:
+                    raise RC2Stopped
+                return propagate(*a, **kw)
+
+            self.oracle.propagate = stoppable_propagate
 
         def interrupt(self):
             self.stop_requested = True
             super().interrupt()
 
         def _call_oracle(self, assumptions=[], expect_interrupt=False):  # noqa: B006 (PySAT's signature)
-            res = super()._call_oracle(assumptions=assumptions, expect_interrupt=expect_interrupt)
-            if res is None and not expect_interrupt and self.stop_requested:
+            if self.stop_requested:   # (PySAT's own flag is reset when a level starts, and the
+                raise RC2Stopped      # solver's interrupt cleared after a cut main call)
+            if self._exhausting:
+                self.oracle.conf_budget(EXHAUST_CONFLICTS)
+            try:
+                res = super()._call_oracle(assumptions=assumptions, expect_interrupt=expect_interrupt)
+            finally:
+                if self._exhausting:
+                    self.oracle.conf_budget(-1)
+            if res is None and self.stop_requested:
                 raise RC2Stopped
+            if res is None and self._exhausting:
+                return True      # undecided within its budget: exhaustion stops at this bound
             return res
+
+        def exhaust_core(self, tobj):
+            """PySAT's, its SAT calls held to EXHAUST_CONFLICTS each: PySAT gives them no
+            limit, and such a call holds the interpreter's lock for as long as it runs (in the
+            first try, the command line's own process). A call undecided within its budget
+            ends the exhaustion at that bound, as a satisfiable one does: the cost rises only
+            on UNSAT."""
+            self._exhausting = True
+            try:
+                return super().exhaust_core(tobj)
+            finally:
+                self._exhausting = False
+
+        def process_am1(self, am1):
+            if self.stop_requested:   # AtMost1 detection's other part: one call per constraint found
+                raise RC2Stopped
+            return super().process_am1(am1)
 
         def adapt_am1(self):
             if self._am1_size == 0 or len(self.sels) >= 2 * self._am1_size:
@@ -459,7 +518,7 @@ def _anytime_rc2(search, wcnf, adapt: bool = True):
                     search._found(search._model_assignment(model))
             return done
 
-    return AnytimeRC2(wcnf, adapt=adapt, exhaust=True, minz=True)
+    return AnytimeRC2(wcnf, adapt=True, exhaust=True, minz=True)
 
 
 def _levels(weights) -> list:
@@ -524,4 +583,5 @@ def _solve_until(solver, deadline: float, assumptions, interrupted=lambda: False
     finally:
         timer.cancel()
         if can_interrupt:
+            timer.join()      # one that has fired may still be in solver.interrupt()
             solver.clear_interrupt()

@@ -102,11 +102,13 @@ def _end(proc) -> None:
 
 
 def available() -> bool:
+    """PySAT with an RC2 that our stop guard can hook (``_call_oracle``: python-sat 1.9.dev24
+    has it, older releases may not), on a POSIX system."""
     try:
-        import pysat.examples.rc2  # noqa: F401
+        from pysat.examples.rc2 import RC2
     except ImportError:
         return False
-    return os.name == "posix"
+    return os.name == "posix" and hasattr(RC2, "_call_oracle")
 
 
 class SatSide:
