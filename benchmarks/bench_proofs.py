@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import platform
+import re
 import shlex
 import statistics
 import sys
@@ -193,6 +194,11 @@ def main(argv=None) -> int:
                                  [int(s) for s in args.family_seeds.split(",")], folder)
             out = f"{args.out}_{name}"
             bench_real.main([str(folder), *common, "--out", out])
+            table = Path(out + ".md")   # bench_real's command line would name this script and a temporary folder
+            table.write_text(re.sub(r"^Command: `[^\n]*$", f"Command: run by `benchmarks/bench_proofs.py` through "
+                                    f"`bench_real.py` on this set's files (its command line is in "
+                                    f"[{Path(args.out).name}.md]({Path(args.out).name}.md)).  ",
+                                    table.read_text(), count=1, flags=re.M))
             md += summarise(name, read_rows(Path(out + ".csv")), solvers, args.slow)
     Path(args.out + ".md").write_text("\n".join(md))
     print("\n".join(md))

@@ -309,6 +309,21 @@ def test_rc2_hardened_from_an_incumbent_proves_the_same_optimum_and_only_sound_b
         assert log[-1][0] == "opt" and log[-1][1] == want and evaluate(f, log[-1][2]).cost == want
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_an_incumbent_offered_while_rc2_runs_hardens_soundly(seed):
+    f = weighted_set_cover(60, seed=seed)
+    want, a = optimum(f, time_limit=30)
+    for delay in (0.0, 0.01, 0.05):
+        log = []
+        search = SatSearch(f, lambda kind, cost, x: log.append((kind, cost, x)), core_share=1.0, watch_every=0.01)
+        timer = threading.Timer(delay, search.offer, args=(want, a))
+        timer.start()
+        assert search.core_guided(time.perf_counter() + 20)
+        timer.join()
+        assert all(cost <= want for kind, cost, _ in log if kind == "lb")
+        assert log[-1][0] == "opt" and log[-1][1] == want and evaluate(f, log[-1][2]).cost == want
+
+
 def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
     """PySAT's SAT solvers answer None to a call cut by an interrupt still pending from
     before it; RC2's core exhaustion reads that as UNSAT and raises its cost. Once a stop is
