@@ -173,6 +173,24 @@ def test_a_model_that_does_not_check_out_is_refused():
     assert "does not check out" in ctx.info["sat_side"]
 
 
+def test_the_first_try_drops_a_claim_that_does_not_check_out(monkeypatch):
+    from polystep_sat.portfolio import first_try, sat_search
+
+    f = weighted_mis(40, seed=3)
+    want, a = optimum(f, time_limit=30)
+
+    def lying_core_guided(self, deadline):   # a backend that claims an optimum below the truth
+        self.emit("opt", want - 1, a)
+        return True
+
+    monkeypatch.setattr(sat_search.SatSearch, "core_guided", lying_core_guided)
+    ctx = SearchContext(f.n_vars, time_limit=5)
+    assert not first_try.first_try(f, ctx)
+    assert ctx.proven_cost is None and "does not check out" in ctx.info["sat_side"]
+    r = solve(f, time_limit=3, seed=0)           # and the run goes on to a checked answer
+    assert r.verified and r.cost >= want and r.info["first_try"].startswith("no proof")
+
+
 def test_models_and_bounds_are_shared_both_ways():
     f = weighted_mis(40, seed=3)
     want, a = optimum(f, time_limit=30)
