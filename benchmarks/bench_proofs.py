@@ -153,8 +153,8 @@ def main(argv=None) -> int:
     sets = [s for s in args.sets.split(",") if s]
     if any(s not in SETS for s in sets):
         ap.error(f"--sets: choose from {', '.join(SETS)}")
+    solvers = ["polystep-sat"] + [p.partition("=")[0] for p in args.peer]
     if args.summary_only:
-        solvers = ["polystep-sat"] + [p.partition("=")[0] for p in args.peer]
         md = []
         for name in sets:
             md += summarise(name, read_rows(Path(f"{args.out}_{name}.csv")), solvers, args.slow)
@@ -171,7 +171,6 @@ def main(argv=None) -> int:
     common = ["--seconds", f"{args.seconds:g}", "--methods", "auto"]
     common += [x for p in args.peer for x in ("--peer", p)]
     common += ["--taskset", str(args.taskset)] if args.taskset is not None else []
-    solvers = ["polystep-sat"] + [p.partition("=")[0] for p in args.peer]
 
     md = ["# Proofs: the default against exact solvers", "", f"Command: `{command}`  ",
           f"Machine: {platform.machine()}, {time.strftime('%Y-%m-%d %H:%M')}"

@@ -346,8 +346,6 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
     """PySAT's SAT solvers answer None to a call cut by an interrupt still pending from
     before it; RC2's core exhaustion reads that as UNSAT and raises its cost. Once a stop is
     asked, ours raises RC2Stopped there instead."""
-    from pysat.formula import WCNF
-
     from polystep_sat.portfolio.sat_search import RC2Stopped, _anytime_rc2
 
     class CutOnceInterrupted:
@@ -374,11 +372,6 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
     f = weighted_set_cover(60, seed=0)
     want, _ = optimum(f, time_limit=30)
     search = SatSearch(f, lambda *a: None)
-    w = WCNF()
-    for c in search.hard:
-        w.append(c)
-    for c, wt in zip(search.soft, search.weights):
-        w.append(c, weight=wt)
 
     def interrupted_in_a_core(rc2, k):
         rc2.oracle = CutOnceInterrupted(rc2.oracle)
@@ -395,7 +388,7 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
 
     stopped = 0
     for k in range(1, 40):
-        ours = interrupted_in_a_core(_anytime_rc2(search, w), k)
+        ours = interrupted_in_a_core(_anytime_rc2(search), k)
         try:
             ours.compute(expect_interrupt=True)
         except RC2Stopped:
@@ -406,18 +399,11 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
 
 @pytest.mark.parametrize("at", [0.05, 0.5, 1.5])
 def test_a_stop_ends_rc2_at_its_next_call_or_propagation(at):
-    from pysat.formula import WCNF
-
     from polystep_sat.portfolio.sat_search import RC2Stopped, _anytime_rc2
 
     f = weighted_mis(3000, seed=1)      # RC2 takes seconds here, AtMost1 detection 0.3 s of them
     search = SatSearch(f, lambda *a: None)
-    w = WCNF()
-    for c in search.hard:
-        w.append(c)
-    for c, wt in zip(search.soft, search.weights):
-        w.append(c, weight=wt)
-    rc2 = _anytime_rc2(search, w)
+    rc2 = _anytime_rc2(search)
     threading.Timer(at, rc2.interrupt).start()
     t0 = time.perf_counter()
     with pytest.raises(RC2Stopped):

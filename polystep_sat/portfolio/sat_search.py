@@ -5,7 +5,7 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
 "opt" for a proven optimum; ``model`` a bool array or None):
 
 1. **A model of the hard clauses** (when there are any), with the soft
-   clauses' literals as preferred phases, from each of HARD_MODEL_SOLVERS.
+   clauses' literals as preferred phases, from each of HARD_MODEL_PASSES.
    Real instances are mostly hard clauses, which a SAT solver satisfies at
    once and a local search may not: this model is the search's start, as in
    NuWLS-c.
@@ -192,19 +192,9 @@ class SatSearch:
 
     def core_guided(self, deadline: float) -> bool:
         """RC2 for ``core_share`` of the time left; True when it proved the optimum."""
-        from pysat.examples.rc2 import RC2Stratified
-        from pysat.formula import WCNF
-
-        w = WCNF()
-        for c in self.hard:
-            w.append(c)
-        for c, wt in zip(self.soft, self.weights):
-            w.append(c, weight=wt)
-        w.nv = max(w.nv, self.formula.n_vars)
-
         budget = max(0.0, (deadline - time.perf_counter()) * self.core_share)
         try:
-            rc2 = _anytime_rc2(self, w)
+            rc2 = _anytime_rc2(self)
         except TypeError:  # PySAT's stratified RC2 fails on some formulas (no soft clauses)
             return False
         self._take_offer()
@@ -233,6 +223,18 @@ class SatSearch:
                 return True
         rc2.delete()
         return False
+
+    def wcnf(self):
+        """The formula as PySAT's WCNF (no empty clause: those are ``infeasible`` and ``empty_cost``)."""
+        from pysat.formula import WCNF
+
+        w = WCNF()
+        for c in self.hard:
+            w.append(c)
+        for c, wt in zip(self.soft, self.weights):
+            w.append(c, weight=wt)
+        w.nv = max(w.nv, self.formula.n_vars)
+        return w
 
     def _harden_below_best(self, rc2) -> None:
         """Give RC2 the cheapest cost known (ours, or the search's offer) as its upper bound:
@@ -413,9 +415,10 @@ class RC2Stopped(Exception):
     """RC2 was asked to stop while one of its core heuristics was at work."""
 
 
-def _anytime_rc2(search, wcnf):
-    """PySAT's stratified RC2 (AtMost1 detection, core exhaustion and minimisation), made to
-    report each finished weight level's model to ``search`` and to stop soundly.
+def _anytime_rc2(search):
+    """PySAT's stratified RC2 (AtMost1 detection, core exhaustion and minimisation) on
+    ``search``'s formula, made to report each finished weight level's model to ``search``
+    and to stop soundly.
 
     * Stopping: :meth:`interrupt` cuts RC2's main SAT call, as PySAT intends; but an
       interrupt that lands while RC2 runs Python code stays pending in the SAT solver and
@@ -509,7 +512,7 @@ def _anytime_rc2(search, wcnf):
                     search._found(search._model_assignment(model))
             return done
 
-    return AnytimeRC2(wcnf, adapt=True, exhaust=True, minz=True)
+    return AnytimeRC2(search.wcnf(), adapt=True, exhaust=True, minz=True)
 
 
 def _levels(weights) -> list:
