@@ -1,7 +1,7 @@
 """Flips per second: our clause-weighting search (cwls) against NuWLS, same file, one after the other.
 
 Instances: every ``*.wcnf`` / ``*.cnf`` file of ``--dir`` (default
-``../shared/real-dev``; compressed files too) and the generated structured
+``instances/real-dev``; compressed files too) and the generated structured
 families (``--families``) at ``--sizes`` variables (files written once under
 ``benchmarks/.data/structured/``, as :mod:`bench_structured` does). Each
 instance is written in the old ``p wcnf`` format that NuWLS reads, into a
@@ -29,7 +29,7 @@ clauses it breaks and makes), so both searches run on the same file for the
 same time, from their own starts.
 
     python benchmarks/bench_flips.py --nuwls /tmp/nuwls_count/nuwls_count
-    python benchmarks/bench_flips.py --dir ../shared/real-dev --families '' --seconds 5
+    python benchmarks/bench_flips.py --dir instances/real-dev --families '' --seconds 5
 
 The whole run holds ``/tmp/polystep-bench.lock`` (fcntl), like the other
 benchmarks. Results: ``benchmarks/results/flips.{md,csv}``.
@@ -135,8 +135,8 @@ def main(argv=None) -> int:
     from polystep_sat.generate import STRUCTURED_FAMILIES
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", type=Path, default=HERE.parent.parent / "shared" / "real-dev",
-                    help="folder of real instances (default ../shared/real-dev)")
+    ap.add_argument("--dir", type=Path, default=HERE.parent / "instances" / "real-dev",
+                    help="folder of real instances (default instances/real-dev)")
     ap.add_argument("--families", default=",".join(STRUCTURED_FAMILIES), help="generated families ('' for none)")
     ap.add_argument("--sizes", default="50000,500000", help="variables per generated instance")
     ap.add_argument("--seconds", type=float, default=10.0, help="time per run (default 10)")

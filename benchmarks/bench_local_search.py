@@ -15,9 +15,9 @@ returned assignment is re-evaluated here with
 soft weights and hard clauses are of that kind (``weighted+hard``,
 ``unweighted+hard``, ``weighted``, ``unweighted``).
 
-    python benchmarks/bench_local_search.py ../shared/real-dev instances/real --only weighted+hard \\
+    python benchmarks/bench_local_search.py instances/real-dev instances/real --only weighted+hard \\
         --configs "nuwls=cwls:weighting='nuwls'" --configs "nuwls-c=cwls:weighting='nuwls-c'" --seconds 5 --seeds 1,2,3
-    python benchmarks/bench_local_search.py ../shared/real-dev instances/real --only unweighted+hard,unweighted \\
+    python benchmarks/bench_local_search.py instances/real-dev instances/real --only unweighted+hard,unweighted \\
         --configs "walksat=polystep:engine='walksat'" --configs "cwls=polystep:engine='cwls'" --seconds 10 --seeds 1
 
 Holds ``/tmp/polystep-bench.lock``. Results: ``benchmarks/results/local_search.{md,csv}`` (``--out``).

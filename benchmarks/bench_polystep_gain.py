@@ -11,7 +11,7 @@ of its own pinned to one core (``taskset -c CPU``), one after the other:
   known (a SAT model of the hard clauses, else a random assignment), with no
   anneal and no returns.
 
-Instances: the files of ``--dir`` (default ``../shared/real-dev``; one
+Instances: the files of ``--dir`` (default ``instances/real-dev``; one
 MaxSAT Evaluation family each) and the generated families of ``--families``
 (random 3-SAT at ratio 4.26 as ``ksat``, and the structured ones) at
 ``--sizes`` variables. Every returned assignment is re-evaluated here with
@@ -107,7 +107,7 @@ def main(argv=None) -> int:
 
     families = ("ksat",) + tuple(STRUCTURED_FAMILIES)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", type=Path, default=HERE.parent.parent / "shared" / "real-dev")
+    ap.add_argument("--dir", type=Path, default=HERE.parent / "instances" / "real-dev")
     ap.add_argument("--families", default=",".join(families), help="generated families ('' for none)")
     ap.add_argument("--sizes", default="2000", help="variables per generated instance (ksat: 50 times more)")
     ap.add_argument("--seconds", default="10,60")

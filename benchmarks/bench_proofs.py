@@ -3,7 +3,7 @@
 Three sets, each run through :mod:`bench_real` (same checks, same scoring,
 every command pinned with ``--taskset``, ``--seconds`` each):
 
-* ``real``: the folder ``--real`` (default ``../shared/real-dev``);
+* ``real``: the folder ``--real`` (default ``instances/real-dev``);
 * ``bundled``: ``instances/real``, the Evaluation files that ship with the package;
 * ``regression``: the MaxSAT Evaluation 2024 regression suite (``--suite``:
   the folder of ``testSolver.py``): the files of ``MSE22+23Unique.csv`` (what
@@ -136,7 +136,7 @@ def summarise(name: str, rows: list[dict], solvers: list[str], slow: float) -> l
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
-    ap.add_argument("--real", type=Path, default=HERE.parent.parent / "shared" / "real-dev")
+    ap.add_argument("--real", type=Path, default=HERE.parent / "instances" / "real-dev")
     ap.add_argument("--suite", type=Path, default=None, help="the regression suite's folder")
     ap.add_argument("--families", default="mis,setcover,colouring")
     ap.add_argument("--size", type=int, default=2000)

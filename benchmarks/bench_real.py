@@ -40,7 +40,7 @@ claimed, but the cost is above the known cost or another solver's verified
 cost, or there is no valid answer), wrong UNSAT (UNSATISFIABLE claimed while
 some solver has a verified answer), refused (exit code 1 or no ``s`` line).
 
-    python benchmarks/bench_real.py ../shared/real-dev --seconds 10,60 \\
+    python benchmarks/bench_real.py instances/real-dev --seconds 10,60 \\
         --peer nuwls-c=/tmp/peers/NuWLS-c-2023/NuWLS-c-2023/bin/NuWLS-c_static --taskset 1
 
 The whole run holds ``/tmp/polystep-bench.lock`` (fcntl), like the other

@@ -25,14 +25,16 @@ from .answer_stream import Anytime, Output, v_line
 
 EXIT_INPUT_ERROR = 1
 # After a signal: how long the search may take to wind down cleanly before the
-# best already-checked answer is printed without it.
-GRACE_SECONDS = 0.5
-# The CLI answers on its own this long after the time limit if the search has
-# not ended by then.
-OVERRUN_SECONDS = 1.0
+# best already-checked answer is printed without it (the answer is due within
+# 0.2 s of a SIGTERM; a search still loading its kernels does not look at the
+# signal for 0.3-0.5 s).
+GRACE_SECONDS = 0.1
+# The CLI answers on its own this long after the time limit (then GRACE_SECONDS)
+# if the search has not ended by then: the process is due to end within 0.2 s of it.
+OVERRUN_SECONDS = 0.05
 # After a signal, a not-yet-checked candidate is still checked if that check
 # (after one in flight, which it waits for) can end this long after the signal.
-PENDING_CHECK_BY = 0.8
+PENDING_CHECK_BY = 0.18
 # Wall seconds beyond its CPU time that the interpreter's start-up may spend
 # waiting (disk, a busy core; 0.56 s measured with a cold page cache). It bounds
 # the process age that /proc reports (see process_start).
@@ -412,12 +414,14 @@ def _non_negative_int(s):
 def main(argv=None) -> int:
     stop_event = threading.Event()
     signalled = threading.Event()
+    wake = threading.Event()   # set by a signal and by the solve thread's end: the main loop looks at once
 
     def on_signal(signum, frame):
         if not signalled.is_set():
             state["signal_time"] = time.perf_counter()
         stop_event.set()
         signalled.set()
+        wake.set()
 
     state: dict = {"process_start": process_start()}
     # First thing: catch the signals, before any heavy import.
@@ -452,11 +456,15 @@ def main(argv=None) -> int:
             state["error"] = exc
         finally:
             done.set()
+            wake.set()
 
     done = threading.Event()
     worker = threading.Thread(target=work, name="solve", daemon=True)
     worker.start()
-    while not done.wait(0.05):
+    while not done.is_set():
+        wake.wait(0.05)
+        if done.is_set():
+            break
         if signalled.is_set():
             done.wait(GRACE_SECONDS)
             break

@@ -206,3 +206,55 @@ def structured_family(name: str, n_vars: int, seed: int | None = 0) -> Formula:
     if name == "colouring":
         return graph_colouring(max(1, n_vars // 4), n_colours=4, seed=seed)
     raise ValueError(f"unknown family {name!r}; choose one of: {', '.join(STRUCTURED_FAMILIES)}")
+
+
+# ------------------------------------------------------- hard for core-guided search
+# Small formulas on which RC2 cannot finish in seconds: what the answer contract is
+# tested on (a first try that cannot finish must still end on time).
+
+def random_weighted_maxsat(n_vars: int, ratio: float = 6.0, k: int = 3, levels: int = 5,
+                           seed: int | None = 0) -> Formula:
+    """Random weighted MAX-k-SAT, all clauses soft, weights from ``levels`` levels (powers of 3)."""
+    f = random_ksat(n_vars, ratio=ratio, k=k, seed=seed)
+    rng = np.random.default_rng(None if seed is None else seed + 7919)
+    weights = 3 ** rng.integers(0, max(1, levels), size=f.n_clauses)
+    return Formula(n_vars, f.indptr, f.literals, weights.astype(np.int64), weighted=True)
+
+
+def ramsey_formula(n_vertices: int = 10, levels: int = 3, seed: int | None = 0) -> Formula:
+    """Weighted Ramsey-like MaxSAT: one variable per edge of K_n (its colour); for every
+    triangle, two soft clauses ask that it is not all one colour and not all the other,
+    with weights from ``levels`` levels."""
+    from itertools import combinations
+
+    index = {e: i + 1 for i, e in enumerate(combinations(range(n_vertices), 2))}
+    tri = np.array([[index[(a, b)], index[(a, c)], index[(b, c)]]
+                    for a, b, c in combinations(range(n_vertices), 3)], dtype=np.int64).reshape(-1, 3)
+    rng = np.random.default_rng(seed)
+    lits = np.concatenate([tri, -tri])
+    weights = 2 ** rng.integers(0, max(1, levels), size=lits.shape[0])
+    indptr = np.arange(0, lits.size + 1, 3, dtype=np.int64)
+    return Formula(len(index), indptr, lits.ravel(), weights.astype(np.int64), weighted=True)
+
+
+def weighted_clique(n_vertices: int = 60, density: float = 0.5, levels: int = 20,
+                    seed: int | None = 0) -> Formula:
+    """Weighted maximum clique on G(n, p): two non-adjacent vertices are not both chosen
+    (hard), each vertex chosen is worth its weight (soft, ``levels`` distinct weights)."""
+    rng = np.random.default_rng(seed)
+    u, v = np.triu_indices(n_vertices, 1)
+    missing = rng.random(u.size) >= density
+    hard = -np.stack([u[missing], v[missing]], axis=1) - 1
+    weights = rng.integers(1, max(1, levels) + 1, size=n_vertices) * 7
+    soft = np.arange(1, n_vertices + 1, dtype=np.int64).reshape(-1, 1)
+    indptr, lits, w, is_hard = _csr([(hard.astype(np.int64), 0, True), (soft, weights, False)])
+    return Formula(n_vertices, indptr, lits, w, is_hard, weighted=True)
+
+
+def many_level_partial(n_vars: int = 120, levels: int = 40, seed: int | None = 0) -> Formula:
+    """Weighted partial MaxSAT with many weight levels: random 3-clauses hard (ratio 2),
+    unit and binary soft clauses with ``levels`` distinct weights."""
+    f = random_weighted_partial(n_vars, n_hard=2 * n_vars, n_soft=4 * n_vars, max_weight=1, seed=seed)
+    rng = np.random.default_rng(None if seed is None else seed + 104729)
+    weights = np.where(f.hard, 0, rng.integers(1, max(1, levels) + 1, size=f.n_clauses) * 11)
+    return Formula(n_vars, f.indptr, f.literals, weights.astype(np.int64), f.hard, weighted=True)

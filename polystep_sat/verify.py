@@ -159,28 +159,26 @@ def verify(formula: Formula, assignment, claimed_cost=None, *, pysat: bool | Non
 
 
 def hard_clauses_satisfiable(formula: Formula, time_limit: float | None = None):
-    """Decide the hard clauses with a SAT solver.
+    """Decide the hard clauses with a SAT solver (CaDiCaL), loading and solving within
+    ``time_limit`` seconds and never holding the interpreter's lock for long
+    (:mod:`polystep_sat.sat_calls`).
 
     Returns ``(True, assignment)``, ``(False, None)`` when proven infeasible,
-    or ``(None, None)`` when the time limit ran out first.
+    or ``(None, None)`` when the time limit ran out first (or would run out
+    before the clauses are loaded).
     """
-    import threading
+    import time
 
     from pysat.solvers import Solver
 
-    ptr, lits = formula.indptr, formula.literals
-    with Solver(name="cadical153") as s:
-        for i in np.flatnonzero(formula.hard).tolist():
-            s.add_clause(lits[ptr[i]:ptr[i + 1]].tolist())
-        timer = None
-        if time_limit is not None:
-            timer = threading.Timer(time_limit, s.interrupt)
-            timer.start()
-        try:
-            res = s.solve_limited(expect_interrupt=True) if time_limit is not None else s.solve()
-        finally:
-            if timer is not None:
-                timer.cancel()
+    from .sat_calls import formula_chunks, load_chunks, solve_in_slices
+
+    deadline = float("inf") if time_limit is None else time.perf_counter() + time_limit
+    hard = np.flatnonzero(formula.hard)
+    with Solver(name="cd19") as s:
+        if not load_chunks(s, formula_chunks(formula.indptr, formula.literals, hard), hard.size, deadline):
+            return None, None
+        res = solve_in_slices(s, deadline, name="cd19")
         if res is None:
             return None, None
         if not res:

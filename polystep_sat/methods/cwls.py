@@ -119,7 +119,7 @@ SOFT_BATCH = 64
 
 
 # ------------------------------------------------------------------ kernels
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
 def _init_state(a, cptr, clits, w, hard, ow, nt, tx, score, good, gpos, hl, fl, pos, st):
     """True-literal counts, the XOR of each clause's true variables, falsified
     lists, cost, scores and the improving stack for ``a``."""
@@ -165,7 +165,7 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, tx, score, good, gpos, hl, fl, 
     st[_NGOOD] = ng
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
 def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, tx, score, good, gpos,
                   stamp, hl, fl, pos, buf_c, buf_inc, soft_idx, tuned, snap, log, st, prm, rng):
     """Run up to ``max_flips`` steps; return the number of flips done.

@@ -51,7 +51,7 @@ def _queue_unit(code, is_hard, hsense, ssense, hq, sq, he, se):
     return he, se
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
 def decimate(n, cptr, clits, optr, occ, hard, weight, a, rng):
     """Fill ``a`` (uint8, n) with a greedy assignment; ``weight`` is each
     active clause's soft weight (ignored for hard clauses); ``rng`` a

@@ -86,7 +86,7 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, stop=None
 
 
 # ------------------------------------------------------------------- the kernel
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
 def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt, fl, hl, pos,
                 snap, log, st, rng, noise_thr, hard_thr):
     """Run up to ``max_flips`` WalkSAT flips; return the number done.

@@ -25,8 +25,15 @@ FIRST_TRY_MAX_LITERALS = 200_000
 # At most this long, and at most FIRST_TRY_SHARE of the time left.
 FIRST_TRY_SECONDS = 0.5
 FIRST_TRY_SHARE = 0.05
-# The hard model's passes here: CaDiCaL's (see sat_search.HARD_MODEL_PASSES).
+# The hard model's passes here: CaDiCaL's (see sat_search.HARD_MODEL_PASSES), in short slices.
 FIRST_TRY_HARD_MODEL_PASSES = tuple(p for p in HARD_MODEL_PASSES if p[0] == "cd19")
+# RC2's SAT solver here: MapleChrono checks its budgets and interrupts at every decision and
+# releases the interpreter's lock (sat_calls.INTERRUPTIBLE). Glucose, RC2's default, checks
+# them only at restarts: on a 45-variable Ramsey file one core-exhaustion call ran 8 s past
+# the first try's end, holding the lock (the answer was the majority polarity, and late).
+# Proofs on real-dev and instances/real took about as long with it (benchmarks/results/
+# first_try_solver.md).
+FIRST_TRY_RC2_SOLVER = "mc"
 
 
 def worth_trying(formula, seconds_left: float) -> bool:
@@ -51,7 +58,8 @@ def _first_try(formula, ctx) -> bool:
     # the hard model from CaDiCaL only (its calls can be cut), and a stop (a signal:
     # ctx.stopped()) seen within 0.05 s
     search = SatSearch(formula, lambda kind, cost, a: take_claim(formula, ctx, kind, cost, a), core_share=1.0,
-                       hard_model_passes=FIRST_TRY_HARD_MODEL_PASSES, stopped=ctx.stopped, watch_every=0.05)
+                       hard_model_passes=FIRST_TRY_HARD_MODEL_PASSES, stopped=ctx.stopped, watch_every=0.05,
+                       rc2_solver=FIRST_TRY_RC2_SOLVER, sliced=True)
     if search.infeasible:
         return False
     key = ctx.best_key

@@ -47,6 +47,7 @@ import numpy as np
 from pysat.solvers import Cadical195
 
 from ..formula import exact_weight_sum
+from ..sat_calls import load_clauses, solve_in_slices
 
 # Encoding budget of the linear search: (totalizer inputs) x (bound) at most this
 # (about as many clauses: ~1 s to build, ~100 MB in the solver).
@@ -78,6 +79,8 @@ CORE_PACE_MIN_GAP = 0.05
 # ...and only after RC2 has had this share of its time: the best cost known early is the
 # hard model's or the search's first, far above the optimum (on the MIS above, 26% and 7%).
 CORE_PACE_MIN_SHARE = 1 / 3
+# RC2's SAT solver where a process may hold it as long as it likes (the SAT side's child).
+RC2_SOLVER = "g3"
 # Conflicts per SAT call of RC2's core exhaustion (see _anytime_rc2's exhaust_core).
 EXHAUST_CONFLICTS = 10_000
 # Up to this many distinct weights, the linear search goes level by level first (see _levels).
@@ -91,13 +94,16 @@ class SatSearch:
     """The three phases on one formula; ``run(deadline)`` until the deadline."""
 
     def __init__(self, formula, emit, core_share: float = 0.5, hard_model_passes=HARD_MODEL_PASSES,
-                 stopped=lambda: False, watch_every: float = 0.2):
+                 stopped=lambda: False, watch_every: float = 0.2, rc2_solver: str = RC2_SOLVER,
+                 sliced: bool = False):
         self.formula = formula
         self.emit = emit
         self.core_share = core_share
         self.hard_model_passes = hard_model_passes
         self.stopped = stopped               # True once the caller wants the search to end
         self.watch_every = watch_every       # seconds between looks at RC2's bound (and at stopped())
+        self.rc2_solver = rc2_solver         # RC2's SAT solver
+        self.sliced = sliced                 # in the answering process: hard models in short slices
         ptr, lits = formula.indptr, formula.literals.tolist()
         self.hard, self.soft, self.weights = [], [], []
         self.empty_cost = 0
@@ -177,12 +183,17 @@ class SatSearch:
         until = deadline
         for i, (name, phases) in enumerate(self.hard_model_passes):
             t0 = time.perf_counter()
-            with Solver(name=name, bootstrap_with=self.hard) as s:
+            with Solver(name=name, bootstrap_with=None if self.sliced else self.hard) as s:
+                if self.sliced and not load_clauses(s, self.hard, until):
+                    return
                 if phases == "soft":
                     s.set_phases(soft_phases)
                 elif phases == "false":
                     s.set_phases(list(range(-1, -self.formula.n_vars - 1, -1)))
-                found = _solve_until(s, until, [], self.stopped)
+                if self.sliced:
+                    found = solve_in_slices(s, until, (), self.stopped, name=name)
+                else:
+                    found = _solve_until(s, until, [], self.stopped)
                 if found:
                     self._found(s.get_model())
                 if found is not True:    # unsatisfiable, or out of time: the next would not do better
@@ -461,7 +472,10 @@ def _anytime_rc2(search):
             if self._exhausting:
                 self.oracle.conf_budget(EXHAUST_CONFLICTS)
             try:
-                res = super()._call_oracle(assumptions=assumptions, expect_interrupt=expect_interrupt)
+                # always with the interpreter's lock released, so that every call can be cut
+                # (PySAT makes its heuristic calls without: one exhaustion call on a 45-variable
+                # Ramsey file held the lock for 7.8 s, timers, output and signals included)
+                res = super()._call_oracle(assumptions=assumptions, expect_interrupt=True)
             finally:
                 if self._exhausting:
                     self.oracle.conf_budget(-1)
@@ -512,7 +526,7 @@ def _anytime_rc2(search):
                     search._found(search._model_assignment(model))
             return done
 
-    return AnytimeRC2(search.wcnf(), adapt=True, exhaust=True, minz=True)
+    return AnytimeRC2(search.wcnf(), solver=search.rc2_solver, adapt=True, exhaust=True, minz=True)
 
 
 def _levels(weights) -> list:

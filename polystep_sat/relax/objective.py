@@ -362,7 +362,7 @@ def _products_except_self(q):
 
 
 if njit is not None:
-    @njit(cache=True)
+    @njit(cache=True, nogil=True)
     def _counting_order(key, n_keys):
         """Stable argsort of small non-negative int keys in O(len + n_keys)."""
         start = np.zeros(n_keys + 1, np.int64)
@@ -376,7 +376,7 @@ if njit is not None:
             start[key[i]] += 1
         return order
 
-    @njit(cache=True)
+    @njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
     def _pair_gradient_kernel(pf, pint, use_partner, x, use_x, cptr, cvar, cneg, cw, maxk, gh):
         gh[:] = 0.0
         q = np.empty(maxk)

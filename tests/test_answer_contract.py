@@ -1,0 +1,119 @@
+"""The answer contract on formulas the SAT side cannot finish: nothing in the answering
+process holds the interpreter's lock for long, the answer comes on time, and a SIGTERM
+is answered at once.
+
+A heartbeat thread wakes every 10 ms while ``solve()`` runs; a native call that keeps the
+interpreter's lock (a SAT call, a compiled kernel) shows as a long gap between its wakes.
+The formulas are ones on which RC2 cannot finish in the time: PySAT's Glucose held the
+lock for 7.8 s in one core-exhaustion call on the Ramsey file (before its calls were cut).
+"""
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from polystep_sat import generate, read_dimacs, solve
+from polystep_sat.dimacs import write_dimacs
+from polystep_sat.result import SATISFIABLE
+from polystep_sat.verify import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+RAMSEY = ROOT / "instances" / "real-dev" / "ramsey__ram_k3_n10.ra1.wcnf.xz"
+# The contract: the longest gap between heartbeats (10 ms apart).
+MAX_GAP = 0.100
+
+
+def _formulas():
+    return {
+        "ramsey-file": lambda: read_dimacs(RAMSEY),
+        "weighted-3sat-150": lambda: generate.random_weighted_maxsat(150, ratio=5, levels=4, seed=2),
+        "weighted-3sat-90": lambda: generate.random_weighted_maxsat(90, ratio=6, levels=5, seed=1),
+        "ramsey-12": lambda: generate.ramsey_formula(12, levels=4, seed=2),
+        "many-levels-150": lambda: generate.many_level_partial(150, levels=40, seed=1),
+    }
+
+
+FORMULAS = _formulas()
+
+
+def _with_heartbeat(fn):
+    """``fn()``'s result and the longest gap (seconds) between wakes of a 10 ms heartbeat."""
+    gaps, done = [], threading.Event()
+
+    def beat():
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    t = threading.Thread(target=beat, daemon=True)
+    t.start()
+    try:
+        return fn(), max(gaps, default=0.0)
+    finally:
+        done.set()
+        t.join()
+
+
+@pytest.mark.parametrize("name", list(FORMULAS))
+@pytest.mark.parametrize("method", ["auto", "polystep"])
+def test_no_call_holds_the_interpreter_and_the_answer_comes_on_time(name, method):
+    f = FORMULAS[name]()
+    t0 = time.perf_counter()
+    r, gap = _with_heartbeat(lambda: solve(f, method=method, time_limit=1.5, seed=1))
+    took = time.perf_counter() - t0
+    assert gap <= MAX_GAP, f"the interpreter was held for {gap * 1000:.0f} ms"
+    assert took <= 1.5 + 0.3
+    assert r.status == SATISFIABLE and r.verified
+    ok, ev = verify(f, r.assignment, claimed_cost=r.cost)
+    assert ok and ev.n_hard_unsat == 0
+
+
+def test_the_first_try_ends_at_its_deadline_on_a_formula_rc2_cannot_finish():
+    # The first try gets 0.5 s here; RC2 then has to let go within a heartbeat.
+    from polystep_sat.context import SearchContext
+    from polystep_sat.portfolio.first_try import first_try
+
+    f = read_dimacs(RAMSEY)
+    ctx = SearchContext(f.n_vars, time_limit=20.0, seed=0)
+    t0 = time.perf_counter()
+    proved, gap = _with_heartbeat(lambda: first_try(f, ctx))
+    assert not proved
+    assert time.perf_counter() - t0 < 0.5 + 0.15
+    assert gap <= MAX_GAP
+
+
+@pytest.mark.parametrize("name", ["ramsey-file", "weighted-3sat-150", "many-levels-150"])
+@pytest.mark.parametrize("after", [0.35, 0.9])
+def test_a_sigterm_is_answered_within_a_fifth_of_a_second(tmp_path, name, after):
+    # 0.35 s after the start: in the first try (RC2 in this process); 0.9 s: in the search
+    path = tmp_path / "f.wcnf"
+    write_dimacs(FORMULAS[name](), path)
+    p = subprocess.Popen([sys.executable, "-m", "polystep_sat.cli", "solve", str(path), "--time-limit", "20",
+                          "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    lines, answered = [], threading.Event()
+
+    def read():   # each line as it comes, to time the s line itself
+        for line in p.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("s "):
+                answered.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(after)
+    t = time.perf_counter()
+    p.send_signal(signal.SIGTERM)
+    assert answered.wait(5)
+    took = time.perf_counter() - t
+    p.wait(timeout=5)
+    reader.join(5)
+    assert took <= 0.2, f"the s line came {took:.2f} s after the SIGTERM"
+    assert "s SATISFIABLE" in lines and any(line.startswith("v ") for line in lines)
