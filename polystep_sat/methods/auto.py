@@ -23,6 +23,8 @@ from ..backend import cores
 from ..portfolio.first_try import first_try, worth_trying
 from ..portfolio.sharing import Turns, share
 from ..portfolio.side import SatSide, available, drop_prestarted, worth_starting
+from ..warmup import search_can_start
+from .first_answer import first_answer
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.
 MIN_SECONDS_LEFT = 1.0
@@ -39,7 +41,11 @@ def run_auto(formula, ctx, exact: bool = True, **options):
         if ctx.stopped():       # a signal during the first try: answer with what it found
             drop_prestarted()
             return
-    from .polystep_pipeline import run_polystep   # numba and the kernels: ~0.15 s, not needed above
+    if not search_can_start(ctx):   # numba and the kernels would take longer than the time left
+        drop_prestarted()
+        first_answer(formula, ctx)
+        return
+    from .polystep_pipeline import run_polystep   # numba and the kernels: ~0.3 s, not needed above
     if not exact:
         ctx.info["sat_side"] = "off"
     elif not available():

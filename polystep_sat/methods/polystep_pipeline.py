@@ -35,6 +35,8 @@ import time
 
 import numpy as np
 
+from ..warmup import load_search_kernels, search_can_start
+from .first_answer import first_answer
 from ..backend import get_array_module, to_numpy
 from ..optim.polystep import PolyStep
 from ..relax.objective import RelaxedObjective
@@ -275,6 +277,11 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     backend = backend or getattr(ctx, "backend", "numpy") or "numpy"
     xp = get_array_module(backend)
     t_start = time.perf_counter()
+    if not search_can_start(ctx):     # loading would take longer than the time left
+        first_answer(formula, ctx)
+        return
+    with ctx.phase("kernels_load"):   # numba's start-up, before any phase's share is set
+        load_search_kernels()
     n = formula.n_vars
     info = ctx.info
     info.update(method="polystep", backend=backend, objective=objective, engine=engine if polish else "none")
