@@ -11,6 +11,7 @@ from .context import SearchContext
 from .inputs import as_formula
 from .methods import DEFAULT_METHOD, get_method
 from .result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE, Result
+from .warmup import SEARCH_START_SECONDS
 from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify
 
 # Share of the time limit the SAT call on the hard clauses may use.
@@ -78,7 +79,9 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     infeasible = False
     if formula.is_partial:
         with ctx.phase("hard_check"):
-            budget = None if time_limit is None else max(0.05, HARD_CHECK_SHARE * time_limit)
+            # with too little time for a search its model is the answer: it may take most of the time
+            share = HARD_CHECK_SHARE if time_limit is None or time_limit >= 2 * SEARCH_START_SECONDS else 0.8
+            budget = None if time_limit is None else max(0.05, share * time_limit)
             feasible, a0 = hard_clauses_satisfiable(formula, budget)
         if feasible is False:
             infeasible = True
