@@ -46,6 +46,8 @@ STARTUP_WAIT_SECONDS = 1.0
 # Seconds one independent check of an assignment takes, per literal (0.6-1.5 s
 # at 128M literals on a 2-core machine, the more when the search runs beside it).
 CHECK_SECONDS_PER_LITERAL = 1.2e-8
+# Independent evaluations of the answer after the search's deadline (see cmd_solve).
+CHECKS_AFTER_THE_SEARCH = 3
 # Seconds solve()'s final PySAT cross-check takes per literal, on formulas up to
 # verify.PYSAT_CHECK_MAX_LITERALS (0.8-1.2 s at 1.28M literals on a 2-core machine).
 PYSAT_CHECK_SECONDS_PER_LITERAL = 8e-7
@@ -123,9 +125,11 @@ def cmd_solve(args, out: Output, stop_event: threading.Event, anytime: Anytime, 
         out.comment(f"first answer (majority polarity) after {time.perf_counter() - t0:.2f} s")
     # the limit counts from the start of the process, as a harness's stopwatch does
     left = args.time_limit - (time.perf_counter() - state["process_start"])
-    # solve() re-checks its answer after its deadline (with PySAT too, up to
-    # PYSAT_CHECK_MAX_LITERALS): leave it the time of that check
-    per_literal = CHECK_SECONDS_PER_LITERAL + PYSAT_CHECK_SECONDS_PER_LITERAL * (
+    # after solve()'s deadline come its answer's evaluation, solve()'s re-check (with PySAT
+    # too, up to PYSAT_CHECK_MAX_LITERALS) and ours before printing: leave them their time
+    # (with one check's worth the 5M-variable MIS ended past its limit, and the answer was
+    # the last one checked before it: the first)
+    per_literal = CHECKS_AFTER_THE_SEARCH * CHECK_SECONDS_PER_LITERAL + PYSAT_CHECK_SECONDS_PER_LITERAL * (
         formula.n_literals <= PYSAT_CHECK_MAX_LITERALS)
     left -= min(0.25 * left, per_literal * formula.n_literals)
     if left < SETUP_SECONDS_PER_LITERAL * formula.n_literals:

@@ -11,7 +11,7 @@ from .context import SearchContext
 from .inputs import as_formula
 from .methods import DEFAULT_METHOD, get_method
 from .result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE, Result
-from .warmup import SEARCH_START_SECONDS
+from .methods.kernel_loading import SEARCH_START_SECONDS
 from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify
 
 # Share of the time limit the SAT call on the hard clauses may use.

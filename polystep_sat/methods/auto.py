@@ -23,7 +23,7 @@ from ..backend import cores
 from ..portfolio.first_try import first_try, worth_trying
 from ..portfolio.sharing import Turns, share
 from ..portfolio.side import SatSide, available, drop_prestarted, worth_starting
-from ..warmup import search_can_start
+from .kernel_loading import search_can_start
 from .first_answer import first_answer
 
 # Below this many seconds left, starting a child (~0.5 s to import PySAT) is not worth it.

@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from ..warmup import load_search_kernels, search_can_start
+from .kernel_loading import load_search_kernels, search_can_start
 from .first_answer import first_answer
 from ..backend import get_array_module, to_numpy
 from ..optim.polystep import PolyStep
