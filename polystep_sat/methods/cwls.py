@@ -116,9 +116,9 @@ SOFT_BATCH = 64
 # (weighted MIS, 2M variables, 20 s from nothing selected: NuWLS-c's 1.2 s batches left the
 # cost at 99.47M, the trivial one; NuWLS's weighting reached 53.48M).
 NUWLS_C_MAX_SOFT = 100_000
-# A kernel call aims at this long (it holds its thread; see LocalSearch.run), measured in work
+# A kernel call aims at this long (as LocalSearch.run's chunks do), measured in work
 # (clause updates and occurrences visited), at least MIN_CHUNK_WORK of it.
-CHUNK_SECONDS = 0.02
+CHUNK_SECONDS = 0.05
 MIN_CHUNK_WORK = 10_000
 
 

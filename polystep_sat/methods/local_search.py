@@ -175,7 +175,7 @@ class LocalSearch:
 
     # ---------------------------------------------------------- search
     def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
-            chunk_seconds: float = 0.02):
+            chunk_seconds: float = 0.05):
         """Flip until ``max_flips`` flips, the ``deadline`` (perf_counter time),
         ``ctx.should_stop()`` or a point with nothing left to satisfy.
 
@@ -184,7 +184,7 @@ class LocalSearch:
         Returns the number of flips done.
         """
         done = 0
-        chunk = 1_000    # then sized by the rate: a chunk holds the interpreter's lock (~50 ms at most)
+        chunk = 1_000    # then sized by the rate (the kernels release the interpreter's lock)
         last_report = -np.inf
         pending = False
         while not self.solved:
