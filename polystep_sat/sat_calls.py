@@ -6,8 +6,9 @@ not a timer, not the thread that prints ``o`` lines, not the SIGTERM handler.
 So the process that answers loads and solves in pieces:
 
 * :func:`load_clauses` adds clauses in chunks, looking at the clock after each
-  one; it gives up when the clauses would not be in by the deadline (estimated
-  from the first chunk), so a load counts against the limit and never outlives it.
+  one; it gives up when the clauses would not be in by the deadline (at the pace
+  since the start, judged from the second chunk on), so a load counts against
+  the limit and never outlives it.
   (PySAT has one call per clause and no bulk path: ~2-4 us a clause, so the
   answering process loads only formulas of a bounded size; see the callers.)
 * :func:`solve_in_slices` solves under conflict and decision budgets that

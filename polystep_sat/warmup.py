@@ -22,10 +22,8 @@ def warm_up(log=None) -> dict:
     """Call every numba kernel on small inputs; return seconds per part."""
     from .dimacs import JIT_MIN_BYTES, read_dimacs, write_dimacs
     from .dimacs_scan import _kernel
-    from .generate import random_ksat, weighted_mis
-    from .methods.cwls import ClauseWeightingSearch
-    from .methods.walksat import WalkSAT
-    from .relax.objective import RelaxedObjective
+    from .generate import random_ksat
+    from .methods.kernel_loading import SEARCH_KERNEL_PARTS, load_search_kernels
 
     seconds = {}
 
@@ -49,27 +47,6 @@ def warm_up(log=None) -> dict:
         finally:
             os.unlink(path)
 
-    def walksat():
-        ws = WalkSAT(small, noise=0.3, seed=0)
-        ws.set_assignment(np.zeros(small.n_vars, dtype=bool))
-        ws.run(max_flips=2_000)
-        ws.best()
-
-    def cwls():
-        f = weighted_mis(200, seed=0)
-        search = ClauseWeightingSearch(f, seed=0)
-        search.set_assignment(np.zeros(f.n_vars, dtype=bool))
-        search.run(max_flips=2_000)
-        search.best()
-
-    def relaxed():
-        p = np.full(small.n_vars, 0.5)
-        partner = np.arange(small.n_vars) ^ 1
-        partner[partner >= small.n_vars] = -1
-        for precision in ("float64", "float32"):  # float32 is used above 2**20 literals
-            obj = RelaxedObjective(small, kernel_precision=precision)
-            obj.pair_gradient(p, partner, p > 0.5)
-
     def evaluation():
         from .solver import _polarity_kernel  # the large-formula first answer
         from .verify import _satisfied_loop  # the large-formula check of every answer
@@ -80,10 +57,7 @@ def warm_up(log=None) -> dict:
 
     part("dimacs reader", dimacs)
     part("first answer and answer check", evaluation)
-    part("walksat", walksat)
-    part("clause-weighting search", cwls)
-    part("relaxed objective", relaxed)
-    from .methods.kernel_loading import load_search_kernels
-
+    for name, load in SEARCH_KERNEL_PARTS:
+        part(name, load)
     load_search_kernels()   # (all loaded above: this only records it)
     return seconds

@@ -31,8 +31,8 @@ FIRST_TRY_HARD_MODEL_PASSES = tuple(p for p in HARD_MODEL_PASSES if p[0] == "cd1
 # releases the interpreter's lock (sat_calls.INTERRUPTIBLE). Glucose, RC2's default, checks
 # them only at restarts: on a 45-variable Ramsey file one core-exhaustion call ran 8 s past
 # the first try's end, holding the lock (the answer was the majority polarity, and late).
-# Proofs on real-dev and instances/real took about as long with it (benchmarks/results/
-# first_try_solver.md).
+# Proofs on real-dev and instances/real took about as long with it, end to end
+# (benchmarks/results/proofs_issue28.md against proofs_issue28_before.md).
 FIRST_TRY_RC2_SOLVER = "mc"
 
 
