@@ -516,6 +516,12 @@ def _anytime_rc2(search):
                     self.garbage.add(sel)
             self.filter_assumps()
 
+        def compute(self, expect_interrupt=False):
+            model = super().compute(expect_interrupt=expect_interrupt)
+            if model is None and self.stop_requested:   # asked between two levels' calls
+                raise RC2Stopped
+            return model
+
         def compute_(self):
             if self.stop_requested:
                 return None
