@@ -9,6 +9,8 @@ from polystep_sat.context import SearchContext
 from polystep_sat.formula import Formula
 from polystep_sat.generate import graph_colouring, random_ksat, random_weighted_partial, weighted_mis
 from polystep_sat.methods.cwls import ClauseWeightingSearch, run_cwls
+from polystep_sat.methods.cwls_kernel import _NGOOD, _NRAISE
+from polystep_sat.methods.local_search import NS
 from polystep_sat.verify import evaluate, optimum
 
 
@@ -28,10 +30,11 @@ def _scores_by_hand(search):
     return score
 
 
+@pytest.mark.parametrize("weighting", ["nuwls", "nuwls-c"])
 @pytest.mark.parametrize("seed", range(4))
-def test_bookkeeping_matches_independent_evaluation(seed):
+def test_bookkeeping_matches_independent_evaluation(seed, weighting):
     f = random_weighted_partial(25, 40, 50, max_weight=9, seed=seed)
-    s = ClauseWeightingSearch(f, seed=seed)
+    s = ClauseWeightingSearch(f, seed=seed, weighting=weighting)
     s.set_assignment(np.random.default_rng(seed).random(f.n_vars) < 0.5)
     for _ in range(6):
         s.run(max_flips=97)
@@ -41,8 +44,11 @@ def test_bookkeeping_matches_independent_evaluation(seed):
         assert s.current_key == (ev.n_hard_unsat, ev.cost)
         np.testing.assert_array_equal(s.score, _scores_by_hand(s))
         # the improving-variable stack holds exactly the variables with score > 0
-        good = set(s.good[: s.st[11]].tolist())
+        good = set(s.good[: s.st[_NGOOD]].tolist())
         assert good == set(np.flatnonzero(s.score > 0).tolist())
+        # the raisable list holds exactly the falsified soft clauses below their cap
+        falsified = s.fl[: s.st[NS]]
+        assert set(s.rl[: s.st[_NRAISE]].tolist()) == set(falsified[s.w[falsified] < s.cap[falsified]].tolist())
         a, h, c = s.best()
         ev = evaluate(f, a)
         assert (h, c) == (ev.n_hard_unsat, ev.cost)
@@ -64,6 +70,22 @@ def test_nuwls_weights_start_at_one_and_stay_under_the_scaled_cap():
     total = f.weights[soft].sum()
     scaled = np.maximum(1, np.rint(f.weights[soft] * s.settings["soft_coef"] * soft.sum() / total))
     assert np.all(w[soft] < scaled + s.settings["soft_margin"] + s.settings["s_inc"])
+
+
+def test_past_many_soft_clauses_a_hard_feasible_start_begins_with_the_scaled_weights():
+    # NuWLS's unit first try is there to find a hard-feasible point; a start that is one (the
+    # pipeline's rounded PolyStep point) goes straight to the scaled weights. (Weighted MIS,
+    # 500k variables: the unit first try sat at 13.35M for 45 s, the scaled weights 11.45M.)
+    f = weighted_mis(300, seed=2)
+    s = ClauseWeightingSearch(f, seed=1, weighting="nuwls")
+    s.set_assignment(np.zeros(f.n_vars, bool))
+    assert np.all(s.w == 1)                             # a small formula: the unit first try
+    s.scaled_when_feasible = True                       # (as past NUWLS_C_MAX_SOFT soft clauses)
+    s.set_assignment(np.zeros(f.n_vars, bool))          # nothing selected: every edge satisfied
+    np.testing.assert_array_equal(s.w, s.start_weights)
+    np.testing.assert_array_equal(s.score, _scores_by_hand(s))
+    s.set_assignment(np.ones(f.n_vars, bool))           # everything selected: infeasible
+    assert np.all(s.w == 1)
 
 
 def test_a_stalled_try_restarts_greedily_with_the_scaled_weights():

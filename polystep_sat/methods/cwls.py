@@ -31,12 +31,14 @@ How weights move (``weighting``):
   unweighted partial files it did not help in an earlier run: extension
   enforcement 4-6 against 4-5, circuit debugging 21 either way.)
 * ``"nuwls"`` (NuWLS, AAAI 2023; the default otherwise): with
-  hard clauses the first try starts every clause at 1, later tries start
-  soft clauses at their weight scaled so that together they weigh about as
+  hard clauses the first try starts every clause at 1 (past NUWLS_C_MAX_SOFT
+  soft clauses, from a hard-feasible start: at once the later tries' weights),
+  later tries start soft clauses at their weight scaled so that together they weigh about as
   much as the hard clauses can grow to (weighted: ``w * 3000 * n_soft /
   total_soft``; unweighted: a constant); every falsified hard clause gains
   ``h_inc``; every falsified soft clause gains ``s_inc`` while under its cap
-  (scaled weight plus a margin), only when the current cost is no better
+  (scaled weight plus a margin; those under it are kept in a list, so a step
+  costs what they do, not what every falsified soft clause does), only when the current cost is no better
   than the best and no hard clause is falsified; with a small probability
   weights are smoothed back down instead.
 
@@ -71,10 +73,11 @@ import time
 import numpy as np
 
 from ..formula import exact_weight_sum
-from .local_search import BNH, NH, LocalSearch
+from .local_search import BNH, NH, NS, LocalSearch
 from .clause_index import SetupInterrupted
 from .cwls_kernel import (_FEASIBLE, _HINC, _NSTATE, _SCHEME, _SOFT_DUE, _SOFT_EVERY, _STALL, _STEP,
-                          _TRY_BEST, _TRY_END, _TRY_OVER, _WORK, _WORK_LIMIT, _init_state, _search_chunk)
+                          _NRAISE, _TRY_BEST, _TRY_END, _TRY_OVER, _WORK, _WORK_LIMIT, _init_state,
+                          _search_chunk)
 from .decimation import decimate
 from .walksat import _structure
 
@@ -112,7 +115,7 @@ NUWLS_C_SCALE = 1000
 # clauses: 1.1M flips/s unbatched against NuWLS's 14M).
 SOFT_BATCH = 64
 # ...and a batch still touches every soft clause at once, ~0.6 us each: past this many soft
-# clauses NuWLS's weighting is the default, whose steps cost what the falsified clauses do
+# clauses NuWLS's weighting is the default, whose steps cost what the raisable clauses do
 # (weighted MIS, 2M variables, 20 s from nothing selected: NuWLS-c's 1.2 s batches left the
 # cost at 99.47M, the trivial one; NuWLS's weighting reached 53.48M).
 NUWLS_C_MAX_SOFT = 100_000
@@ -202,6 +205,12 @@ class ClauseWeightingSearch(LocalSearch):
         # (planning depot01c, weights 20-27,382: 14,761 from the scaled start, the optimum
         # 1,680 from the unit start, 3 seeds each.)
         self.first_weights = np.where(ha, 1, 1 if ha.any() else start).astype(np.int64)
+        # ...but past NUWLS_C_MAX_SOFT soft clauses a hard-feasible start gets the scaled weights
+        # at once: there a unit try lasts most of a run (weighted MIS, 500k variables, from the
+        # pipeline's feasible start: 13.35M, no better after 12.6 s of 60; scaled: 11.44M).
+        # On small formulas the unit try stays the better one (extension enforcement from a
+        # feasible start: 16-20 unit, 1,125 scaled, 3 seeds of 3 s).
+        self.scaled_when_feasible = bool(ha.any()) and soft_w.size > NUWLS_C_MAX_SOFT
         self.cap = start + int(settings["soft_margin"])
         # smoothing never takes a soft clause below its start's floor (s_inc, as NuWLS keeps it)
         self.floor = np.where(ha, 1, np.minimum(start, int(settings["s_inc"]))).astype(np.int64)
@@ -226,6 +235,8 @@ class ClauseWeightingSearch(LocalSearch):
         self.hl = np.empty(n_hard, np.int32)
         self.fl = np.empty(ma - n_hard, np.int32)
         self.pos = np.empty(ma, np.int32)
+        self.rl = np.empty(ma - n_hard, np.int32)   # falsified soft clauses below their cap
+        self.rpos = np.full(ma, -1, np.int32)
         self.decimation_weights = np.where(ha, 0, ow)
         self.soft_idx = np.flatnonzero(~ha).astype(np.int32)
         # NuWLS-c's weighting, times 1000: hard clauses start at 1000 and gain 5000; soft ones
@@ -247,6 +258,12 @@ class ClauseWeightingSearch(LocalSearch):
         s = self.s
         _init_state(self.a, s.cptr, s.clits, self.w, self.hard, self.ow, self.nt, self.tx, self.score, self.good,
                     self.gpos, self.hl, self.fl, self.pos, self.st)
+        falsified = self.fl[:self.st[NS]]
+        raisable = falsified[self.w[falsified] < self.cap[falsified]]
+        self.rpos[:] = -1
+        self.rl[:raisable.size] = raisable
+        self.rpos[raisable] = np.arange(raisable.size, dtype=np.int32)
+        self.st[_NRAISE] = raisable.size
 
     def _kernel_chunk(self, max_flips):
         s = self.s
@@ -254,7 +271,7 @@ class ClauseWeightingSearch(LocalSearch):
         t = time.perf_counter()
         done = _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
                              self.cap, self.floor, self.nt, self.tx, self.score, self.good, self.gpos, self.stamp,
-                             self.hl, self.fl, self.pos, self.buf_c, self.buf_inc, self.soft_idx, self.tuned,
+                             self.hl, self.fl, self.pos, self.rl, self.rpos, self.buf_c, self.buf_inc, self.soft_idx, self.tuned,
                              self.snap, self.log, self.st, self.prm, self.rng)
         took = time.perf_counter() - t
         if took > 0 and self.st[_WORK] > 0:   # the next chunk's work, at this one's pace
@@ -276,6 +293,10 @@ class ClauseWeightingSearch(LocalSearch):
         weights; forget the previous best. (``restart`` keeps the weights.)"""
         self.w[:] = self.first_weights
         super().set_assignment(assignment, stop)
+        if self.st[NH] == 0 and self.scaled_when_feasible:
+            # a hard-feasible start is the feasible point NuWLS's unit first try is there to find
+            self.w[:] = self.start_weights
+            super().set_assignment(assignment, stop)
         self._begin_try()
 
     def restart(self, assignment=None):

@@ -15,8 +15,9 @@ from .local_search import (BCOST, BESTLEN, BNH, COST, DIVERGED, FLIPS, IMPROVED,
                            sync_best, xs_below, xs_draw, xs_next)
 
 # Slots of the int64 state vector after the ones every local search shares.
-_STEP, _NGOOD, _FEASIBLE, _TRY_BEST, _TRY_END, _TRY_OVER, _SOFT_DUE, _WORK, _WORK_LIMIT = range(N_COMMON, N_COMMON + 9)
-_NSTATE = N_COMMON + 9
+(_STEP, _NGOOD, _FEASIBLE, _TRY_BEST, _TRY_END, _TRY_OVER, _SOFT_DUE, _WORK, _WORK_LIMIT,
+ _NRAISE) = range(N_COMMON, N_COMMON + 10)
+_NSTATE = N_COMMON + 10
 # Slots of the int64 parameter vector.
 _HD, _HINC, _SINC, _RD, _RW, _HSMOOTH, _SSMOOTH, _HAS_HARD, _STALL, _SCHEME, _SOFT_EVERY = range(11)
 
@@ -69,20 +70,23 @@ def _init_state(a, cptr, clits, w, hard, ow, nt, tx, score, good, gpos, hl, fl, 
 
 @njit(cache=True, nogil=True)  # the lock stays free for timers, output, signals
 def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor, nt, tx, score, good, gpos,
-                  stamp, hl, fl, pos, buf_c, buf_inc, soft_idx, tuned, snap, log, st, prm, rng):
+                  stamp, hl, fl, pos, rl, rpos, buf_c, buf_inc, soft_idx, tuned, snap, log, st, prm, rng):
     """Run up to ``max_flips`` steps; return the number of flips done.
 
     Stops early when every active clause is satisfied. Invariants kept on
     every score change: ``good[:ng]`` holds exactly the variables with score
     > 0 (``gpos`` their places), ``tx[c]`` is the XOR of clause c's true
     variables, so that the one true variable of a clause with ``nt[c] == 1``
-    is ``tx[c]`` without a scan of the clause.
+    is ``tx[c]`` without a scan of the clause. ``rl[:nr]`` holds the falsified
+    soft clauses below their cap (``rpos`` their places, -1 elsewhere): the ones
+    NuWLS's soft raise moves, found without a scan of every falsified soft clause.
     """
     x = rng[0]
     nh = st[NH]
     ns = st[NS]
     cost = st[COST]
     ng = st[_NGOOD]
+    nr = st[_NRAISE]
     hd = prm[_HD]
     h_inc = prm[_HINC]
     s_inc = prm[_SINC]
@@ -130,6 +134,9 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
         else:
             # ============ no variable improves: weights move (collected, then applied)
             k = 0
+            scanned = 0      # clauses looked at; with every falsified soft clause at its cap, a step
+                             # scans them all and changes none (500k MIS: ~1 ms a step, uncounted
+                             # it kept one chunk running for 9 s)
             if has_hard and prm[_SCHEME] == 1:
                 # NuWLS-c: falsified hard clauses gain h_inc; at a hard-feasible point every
                 # soft clause, satisfied or not, gains its scaled weight (no cap, no smoothing)
@@ -152,6 +159,7 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                     x = xs_next(x)
                     smooth = xs_draw(x) < p_hsmooth
                 if smooth:
+                    scanned += ma
                     for c in range(ma):   # rare: a scan beats keeping a list of heavy clauses
                         if hard[c] and nt[c] > 0 and w[c] > h_inc:
                             buf_c[k] = c
@@ -166,38 +174,43 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                 if st[BNH] > 0 or cost >= st[BCOST]:
                     x = xs_next(x)
                     if xs_draw(x) < p_ssmooth:
+                        scanned += ma
                         for c in range(ma):
                             if not hard[c] and nt[c] > 0 and w[c] > floor[c]:
                                 buf_c[k] = c
                                 buf_inc[k] = -min(s_inc, w[c] - floor[c])
                                 k += 1
                     elif nh == 0:
-                        for i in range(ns):
-                            c = fl[i]
-                            if w[c] < cap[c]:
-                                buf_c[k] = c
-                                buf_inc[k] = s_inc
-                                k += 1
+                        for i in range(nr):
+                            buf_c[k] = rl[i]
+                            buf_inc[k] = s_inc
+                            k += 1
             else:
                 x = xs_next(x)
                 if xs_draw(x) < p_ssmooth:
+                    scanned += ma
                     for c in range(ma):
                         if nt[c] > 0 and w[c] > floor[c]:
                             buf_c[k] = c
                             buf_inc[k] = -min(s_inc, w[c] - floor[c])
                             k += 1
                 else:
-                    for i in range(ns):
-                        c = fl[i]
-                        if w[c] < cap[c]:
-                            buf_c[k] = c
-                            buf_inc[k] = s_inc
-                            k += 1
-            work += k
+                    for i in range(nr):
+                        buf_c[k] = rl[i]
+                        buf_inc[k] = s_inc
+                        k += 1
+            work += k + scanned
             for i in range(k):
                 c = buf_c[i]
                 inc = buf_inc[i]
                 w[c] += inc
+                if rpos[c] >= 0 and w[c] >= cap[c]:    # a raised clause at its cap leaves the list
+                    j = rpos[c]
+                    nr -= 1
+                    last = rl[nr]
+                    rl[j] = last
+                    rpos[last] = j
+                    rpos[c] = -1
                 if nt[c] > 1:
                     continue
                 falsified = nt[c] == 0
@@ -283,6 +296,13 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                     last = fl[ns]
                     fl[j] = last
                     cost -= ow[d]
+                    if rpos[d] >= 0:
+                        r = rpos[d]
+                        nr -= 1
+                        rlast = rl[nr]
+                        rl[r] = rlast
+                        rpos[rlast] = r
+                        rpos[d] = -1
                 pos[last] = j
         lf = lt ^ 1                       # the literal of v that becomes false
         work += optr[lt + 1] - optr[lt] + optr[lf + 1] - optr[lf] + 1
@@ -319,6 +339,10 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
                     pos[d] = ns
                     ns += 1
                     cost += ow[d]
+                    if w[d] < cap[d]:
+                        rl[nr] = d
+                        rpos[d] = nr
+                        nr += 1
         score[v] = -before                # flipping back undoes exactly this flip
         if score[v] > 0:
             if gpos[v] < 0:
@@ -368,6 +392,7 @@ def _search_chunk(max_flips, a, cptr, clits, optr, occ, w, hard, ow, cap, floor,
     st[NS] = ns
     st[COST] = cost
     st[_NGOOD] = ng
+    st[_NRAISE] = nr
     st[_WORK] = work
     st[FLIPS] += done
     rng[0] = x
