@@ -20,6 +20,14 @@ prints no ``v`` line when it reaches cost 0; such a run is marked.)
     python benchmarks/bench_structured.py --nuwls /tmp/nuwls/nuwls
     python benchmarks/bench_structured.py --sizes 2000 --time-limit 10 --families mis --methods polystep,cwls
 
+``--cores 1`` pins every run to one core (``taskset -c 0``), as the MaxSAT
+Evaluation runs a solver. Flips per second are over the whole run (flips /
+wall time, loading included): ours from the ``c local search flips: N`` line;
+NuWLS's from a ``c flips N`` line, which its source prints once one line is
+added at the top of its SIGTERM handler (``interrupt`` in ``pms.cpp``):
+``cout << "c flips " << total_step << endl;``. A build without it leaves
+the column empty.
+
 The whole run holds ``/tmp/polystep-bench.lock`` (fcntl), so it never times
 against another benchmark on the same machine. Results:
 ``benchmarks/results/structured.{md,csv}``.
@@ -88,7 +96,10 @@ def check_answer(formula, stdout: str) -> dict:
 
     claims = [ln.split()[1] for ln in stdout.splitlines() if ln.startswith("o ") and len(ln.split()) > 1]
     vlines = [ln for ln in stdout.splitlines() if ln.startswith("v ")]
-    row = dict(claimed=int(claims[-1]) if claims else None, cost=None, hard_unsat=None, verified=False, note="")
+    flips = [ln.split()[-1] for ln in stdout.splitlines()
+             if ln.startswith("c local search flips:") or ln.startswith("c flips ")]
+    row = dict(claimed=int(claims[-1]) if claims else None, cost=None, hard_unsat=None, verified=False, note="",
+               flips=int(flips[-1]) if flips else None)
     if not vlines:
         row["note"] = "no v line" + (" (claimed cost 0)" if row["claimed"] == 0 else "")
         return row
@@ -104,16 +115,22 @@ def check_answer(formula, stdout: str) -> dict:
     return row
 
 
-def run_ours(method: str, path: Path, time_limit: float, seed: int, formula) -> dict:
-    cmd = [sys.executable, "-m", "polystep_sat.cli", "solve", str(path), "--method", method,
+def _with_rate(row: dict, wall: float) -> dict:
+    row["wall_s"] = round(wall, 2)
+    row["flips_per_s"] = round(row["flips"] / wall) if row.get("flips") and wall > 0 else None
+    return row
+
+
+def run_ours(method: str, path: Path, time_limit: float, seed: int, formula, pin=()) -> dict:
+    cmd = [*pin, sys.executable, "-m", "polystep_sat.cli", "solve", str(path), "--method", method,
            "--time-limit", f"{time_limit:g}", "--seed", str(seed), "--no-progress"]
     out, wall = run_command(cmd, time_limit, grace=30.0)
-    return dict(check_answer(formula, out), wall_s=round(wall, 1))
+    return _with_rate(check_answer(formula, out), wall)
 
 
-def run_nuwls(binary: str, path: Path, time_limit: float, seed: int, formula) -> dict:
-    out, wall = run_command([binary, str(path), str(seed + 1)], time_limit, grace=0.0)
-    return dict(check_answer(formula, out), wall_s=round(wall, 1))
+def run_nuwls(binary: str, path: Path, time_limit: float, seed: int, formula, pin=()) -> dict:
+    out, wall = run_command([*pin, binary, str(path), str(seed + 1)], time_limit, grace=0.0)
+    return _with_rate(check_answer(formula, out), wall)
 
 
 def _fmt_cost(r) -> str:
@@ -128,6 +145,8 @@ def markdown(rows, methods, with_nuwls, command) -> str:
     head = ["family", "variables", "clauses", "time (s)"] + list(methods)
     if with_nuwls:
         head += ["NuWLS"] + [f"{m} / NuWLS" for m in methods]
+    names = list(methods) + (["nuwls"] if with_nuwls else [])
+    head += [f"{'NuWLS' if m == 'nuwls' else m} flips/s" for m in names] + ["slowest exit (s)"]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     ratios = {m: [] for m in methods}
     for key, group in rows.items():
@@ -144,13 +163,19 @@ def markdown(rows, methods, with_nuwls, command) -> str:
                     cells.append(f"{ratio:.4f}")
                 else:
                     cells.append("")
+        for m in names:
+            rate = (group.get(m) or {}).get("flips_per_s")
+            cells.append(f"{rate:,}" if rate else "")
+        walls = [group[m]["wall_s"] for m in methods if m in group]
+        cells.append(f"{max(walls):.2f}" if walls else "")
         lines.append("| " + " | ".join(cells) + " |")
     out = ["# Structured weighted partial MaxSAT: polystep-sat methods and NuWLS", "",
            f"Command: `{command}`  ",
            f"Machine: {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}; "
            "runs one after the other, the same file and time limit for each.  ",
            "Cost = falsified soft weight of the last `v` line, re-checked with `polystep_sat.verify` "
-           "(lower is better); ratio < 1: ours is cheaper than NuWLS's.", ""] + lines
+           "(lower is better); ratio < 1: ours is cheaper than NuWLS's. Flips per second over the whole "
+           "run (flips / wall time); slowest exit: the latest of our runs, from spawn to exit.", ""] + lines
     if with_nuwls:
         out.append("")
         for m in methods:
@@ -170,8 +195,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="solver seed")
     ap.add_argument("--instance-seed", type=int, default=1)
     ap.add_argument("--nuwls", default=None, metavar="PATH", help="NuWLS binary to compare with")
+    ap.add_argument("--cores", type=int, choices=(1, 2), default=2,
+                    help="1: every run pinned to one core (taskset -c 0); 2: not pinned")
     ap.add_argument("--out", default=str(RESULTS / "structured"), help="results path without extension")
     args = ap.parse_args(argv)
+    pin = ("taskset", "-c", "0") if args.cores == 1 else ()
 
     families = [f for f in args.families.split(",") if f]
     for f in families:
@@ -200,16 +228,16 @@ def main(argv=None) -> int:
                 formula, path = instance_file(family, n, args.instance_seed)
                 key = (family, formula.n_vars, formula.n_clauses, t)
                 group = rows.setdefault(key, {})
-                runs = [(m, lambda m=m: run_ours(m, path, t, args.seed, formula)) for m in methods]
+                runs = [(m, lambda m=m: run_ours(m, path, t, args.seed, formula, pin)) for m in methods]
                 if args.nuwls:
-                    runs.append(("nuwls", lambda: run_nuwls(args.nuwls, path, t, args.seed, formula)))
+                    runs.append(("nuwls", lambda: run_nuwls(args.nuwls, path, t, args.seed, formula, pin)))
                 for name, run in runs:
                     r = run()
                     group[name] = r
                     flat.append(dict(family=family, n_vars=formula.n_vars, n_clauses=formula.n_clauses,
-                                     time_limit=t, method=name, **r))
+                                     time_limit=t, cores=args.cores, method=name, **r))
                     print(f"{family:<10} {formula.n_vars:>9,} {t:4g} s  {name:<9} cost {_fmt_cost(r):>14}  "
-                          f"wall {r['wall_s']:.1f} s", flush=True)
+                          f"wall {r['wall_s']:.2f} s  flips/s {r['flips_per_s'] or '-'}", flush=True)
     write_results(Path(args.out), markdown(rows, methods, bool(args.nuwls), command.strip()), flat,
                   list(flat[0]) if flat else ["family"])
     return 0

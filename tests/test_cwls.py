@@ -82,7 +82,8 @@ def test_past_many_soft_clauses_a_hard_feasible_start_begins_with_the_scaled_wei
     assert np.all(s.w == 1)                             # a small formula: the unit first try
     s.scaled_when_feasible = True                       # (as past NUWLS_C_MAX_SOFT soft clauses)
     s.set_assignment(np.zeros(f.n_vars, bool))          # nothing selected: every edge satisfied
-    np.testing.assert_array_equal(s.w, s.start_weights)
+    np.testing.assert_array_equal(s.w[~s.hard], s.start_weights[~s.hard])
+    assert np.all(s.w[s.hard] == s.settings["soft_coef"] // 3)   # hard ones near the soft ones' mean
     np.testing.assert_array_equal(s.score, _scores_by_hand(s))
     s.set_assignment(np.ones(f.n_vars, bool))           # everything selected: infeasible
     assert np.all(s.w == 1)

@@ -205,12 +205,16 @@ class ClauseWeightingSearch(LocalSearch):
         # (planning depot01c, weights 20-27,382: 14,761 from the scaled start, the optimum
         # 1,680 from the unit start, 3 seeds each.)
         self.first_weights = np.where(ha, 1, 1 if ha.any() else start).astype(np.int64)
-        # ...but past NUWLS_C_MAX_SOFT soft clauses a hard-feasible start gets the scaled weights
-        # at once: there a unit try lasts most of a run (weighted MIS, 500k variables, from the
-        # pipeline's feasible start: 13.35M, no better after 12.6 s of 60; scaled: 11.44M).
-        # On small formulas the unit try stays the better one (extension enforcement from a
-        # feasible start: 16-20 unit, 1,125 scaled, 3 seeds of 3 s).
-        self.scaled_when_feasible = bool(ha.any()) and soft_w.size > NUWLS_C_MAX_SOFT
+        # ...but on weighted partial formulas past NUWLS_C_MAX_SOFT soft clauses, a hard-feasible
+        # start (the pipeline's) gets the scaled soft weights at once, and the hard clauses a
+        # third of their mean: a unit try lasts most of a run there (MIS 500k from the pipeline's
+        # start, 60 s: 13.35M, stuck from 12.6 s; now 11.42M). Hard clauses at 1 let the search
+        # leave that start by 650,000 falsified ones for 20 s (20 s in process: 11.44M from 1,
+        # 11.42M from 1,000, 11.43M from 3,000; set cover 500k: 4.512M, 4.507M, 4.506M).
+        # Elsewhere the unit try stays ahead: extension enforcement (unweighted, small) 16-20
+        # against 1,125 scaled in 3 s; colouring 500k (unit soft weights) 7,907 against 8,095.
+        self.scaled_when_feasible = self.kind == "weighted+hard" and soft_w.size > NUWLS_C_MAX_SOFT
+        self.feasible_start_weights = np.where(ha, max(1, int(coef) // 3), start).astype(np.int64)
         self.cap = start + int(settings["soft_margin"])
         # smoothing never takes a soft clause below its start's floor (s_inc, as NuWLS keeps it)
         self.floor = np.where(ha, 1, np.minimum(start, int(settings["s_inc"]))).astype(np.int64)
@@ -295,7 +299,7 @@ class ClauseWeightingSearch(LocalSearch):
         super().set_assignment(assignment, stop)
         if self.st[NH] == 0 and self.scaled_when_feasible:
             # a hard-feasible start is the feasible point NuWLS's unit first try is there to find
-            self.w[:] = self.start_weights
+            self.w[:] = self.feasible_start_weights
             super().set_assignment(assignment, stop)
         self._begin_try()
 
