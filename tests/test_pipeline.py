@@ -263,3 +263,20 @@ def test_past_its_size_limit_the_local_search_starts_from_the_given_start(monkey
     assert seen[-1] is None                      # no start given: at random, as before
     with pytest.raises(ValueError, match="start has shape"):
         solve(f, method="polystep", time_limit=0.5, start=start[:10])
+
+
+def test_without_a_model_in_time_a_hard_feasible_start_is_the_best_known(monkeypatch):
+    # at 2M variables the hard check gives up loading the solver; the caller's start (the
+    # command line's majority polarity) is then where the search begins, not PolyStep's
+    # rounding, infeasible at that size
+    import polystep_sat.solver as solver_module
+    from polystep_sat.generate import weighted_mis
+
+    monkeypatch.setattr(solver_module, "hard_clauses_satisfiable", lambda formula, budget: (None, None))
+    f = weighted_mis(400, seed=3)
+    start = np.zeros(f.n_vars, bool)                 # nothing selected: feasible, every weight lost
+    reports = []
+    r = solve(f, method="polystep", time_limit=1.5, seed=0, start=start,
+              on_improve=lambda a, cost, hard_unsat: reports.append((hard_unsat, cost)))
+    assert reports[0] == (0, int(f.weights[~f.hard].sum()))
+    assert r.verified and r.n_hard_unsat == 0 and r.cost < reports[0][1]
