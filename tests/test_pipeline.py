@@ -239,6 +239,7 @@ def test_past_its_size_limit_the_cpu_pipeline_leaves_the_time_to_the_local_searc
     from polystep_sat.methods import polystep_pipeline
 
     monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS", 0)
+    monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS_PARTIAL", 0)
     for f, engine in ((random_ksat(300, 4.26, seed=1), "walksat"), (weighted_mis(200, seed=1), "cwls")):
         r = solve(f, method="polystep", time_limit=1.0, seed=0)
         assert "polystep_skipped" in r.info and r.info["engine"] == engine
@@ -252,6 +253,7 @@ def test_past_its_size_limit_the_local_search_starts_from_the_given_start(monkey
     from polystep_sat.methods import polystep_pipeline, walksat
 
     monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS", 0)
+    monkeypatch.setattr(polystep_pipeline, "POLYSTEP_MAX_LITERALS_PARTIAL", 0)
     seen = []
     real = walksat.run_walksat
     monkeypatch.setattr(walksat, "run_walksat", lambda f, ctx, **kw: seen.append(kw.get("init")) or real(f, ctx, **kw))

@@ -119,6 +119,9 @@ SOFT_BATCH = 64
 # (weighted MIS, 2M variables, 20 s from nothing selected: NuWLS-c's 1.2 s batches left the
 # cost at 99.47M, the trivial one; NuWLS's weighting reached 53.48M).
 NUWLS_C_MAX_SOFT = 100_000
+# A hard-feasible start gets the scaled weights at once past NUWLS_C_MAX_SOFT weighted soft
+# clauses, up to this many variables (see ClauseWeightingSearch.__init__).
+SCALED_START_MAX_VARS = 2_000_000
 # A kernel call aims at this long (as LocalSearch.run's chunks do), measured in work
 # (clause updates and occurrences visited), at least MIN_CHUNK_WORK of it.
 CHUNK_SECONDS = 0.05
@@ -213,7 +216,10 @@ class ClauseWeightingSearch(LocalSearch):
         # 11.42M from 1,000, 11.43M from 3,000; set cover 500k: 4.512M, 4.507M, 4.506M).
         # Elsewhere the unit try stays ahead: extension enforcement (unweighted, small) 16-20
         # against 1,125 scaled in 3 s; colouring 500k (unit soft weights) 7,907 against 8,095.
-        self.scaled_when_feasible = self.kind == "weighted+hard" and soft_w.size > NUWLS_C_MAX_SOFT
+        # Up to SCALED_START_MAX_VARS variables: at 5M a run's ~5M flips never brought the search
+        # back to feasibility (MIS 5M, one core: 247.4M, the start's cost; 2M: 45.9M).
+        self.scaled_when_feasible = (self.kind == "weighted+hard" and soft_w.size > NUWLS_C_MAX_SOFT
+                                     and n <= SCALED_START_MAX_VARS)
         self.feasible_start_weights = np.where(ha, max(1, int(coef) // 3), start).astype(np.int64)
         self.cap = start + int(settings["soft_margin"])
         # smoothing never takes a soft clause below its start's floor (s_inc, as NuWLS keeps it)
