@@ -31,15 +31,17 @@ How weights move (``weighting``):
   unweighted partial files it did not help in an earlier run: extension
   enforcement 4-6 against 4-5, circuit debugging 21 either way.)
 * ``"nuwls"`` (NuWLS, AAAI 2023; the default otherwise): with
-  hard clauses the first try starts every clause at 1 (past NUWLS_C_MAX_SOFT
-  soft clauses, from a hard-feasible start: at once the later tries' weights),
-  later tries start soft clauses at their weight scaled so that together they weigh about as
-  much as the hard clauses can grow to (weighted: ``w * 3000 * n_soft /
+  hard clauses the first try starts every clause at 1 (on weighted partial
+  formulas past NUWLS_C_MAX_SOFT soft clauses and up to SCALED_START_MAX_VARS
+  variables, a hard-feasible start gets the later tries' soft weights at once,
+  the hard clauses a third of their mean), later tries start soft clauses at
+  their weight scaled so that together they weigh about as much as the hard
+  clauses can grow to (weighted: ``w * 3000 * n_soft /
   total_soft``; unweighted: a constant); every falsified hard clause gains
   ``h_inc``; every falsified soft clause gains ``s_inc`` while under its cap
   (scaled weight plus a margin; those under it are kept in a list, so a step
-  costs what they do, not what every falsified soft clause does), only when the current cost is no better
-  than the best and no hard clause is falsified; with a small probability
+  costs what they do, not what every falsified soft clause does), only when
+  the current cost is no better than the best and no hard clause is falsified; with a small probability
   weights are smoothed back down instead.
 
 A try ends after ``stall_flips`` flips without a better hard-feasible point
@@ -281,7 +283,8 @@ class ClauseWeightingSearch(LocalSearch):
         t = time.perf_counter()
         done = _search_chunk(max_flips, self.a, s.cptr, s.clits, s.optr, s.occ, self.w, self.hard, self.ow,
                              self.cap, self.floor, self.nt, self.tx, self.score, self.good, self.gpos, self.stamp,
-                             self.hl, self.fl, self.pos, self.rl, self.rpos, self.buf_c, self.buf_inc, self.soft_idx, self.tuned,
+                             self.hl, self.fl, self.pos, self.rl, self.rpos, self.buf_c, self.buf_inc,
+                             self.soft_idx, self.tuned,
                              self.snap, self.log, self.st, self.prm, self.rng)
         took = time.perf_counter() - t
         if took > 0 and self.st[_WORK] > 0:   # the next chunk's work, at this one's pace
