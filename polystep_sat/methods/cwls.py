@@ -124,6 +124,9 @@ NUWLS_C_MAX_SOFT = 100_000
 # A hard-feasible start gets the scaled weights at once past NUWLS_C_MAX_SOFT weighted soft
 # clauses, up to this many variables (see ClauseWeightingSearch.__init__).
 SCALED_START_MAX_VARS = 2_000_000
+# Seconds the greedy start (decimation) takes per literal: 16.2 s at 35M literals (MIS 5M),
+# where it costs 124.9M against 247.9M for the majority polarity and NuWLS's 132.8M in 60 s.
+GREEDY_SECONDS_PER_LITERAL = 5e-7
 # A kernel call aims at this long (as LocalSearch.run's chunks do), measured in work
 # (clause updates and occurrences visited), at least MIN_CHUNK_WORK of it.
 CHUNK_SECONDS = 0.05
@@ -341,7 +344,8 @@ class ClauseWeightingSearch(LocalSearch):
         return out
 
 
-def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every: float = 0.3, **params):
+def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every: float = 0.3,
+             greedy_start: bool = False, **params):
     """Method "cwls": the clause-weighting local search until the time limit,
     ``max_flips`` or an optimum.
 
@@ -350,6 +354,8 @@ def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every
     max_flips : total flip limit (None: until ``ctx`` says stop).
     init : starting assignment (bool array); default ``ctx.initial_assignment``
         when set (a hard-feasible point for partial MaxSAT), else random.
+    greedy_start : start from a greedy assignment instead where it is better and its
+        decimation fits in half the time left (GREEDY_SECONDS_PER_LITERAL).
     params : overrides of the search's settings (see :class:`ClauseWeightingSearch`).
     """
     if max_flips is None and ctx.deadline is None and ctx.stop_event is None:
@@ -367,6 +373,15 @@ def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every
         if init is None:
             init = ctx.rng.random(formula.n_vars) < 0.5
         search.set_assignment(init)
+        if greedy_start and ctx.remaining() > 2 * GREEDY_SECONDS_PER_LITERAL * formula.n_literals:
+            given = search.current_key
+            greedy = search.greedy_assignment()
+            search.set_assignment(greedy)
+            if search.current_key > given:
+                search.set_assignment(init)
+            else:
+                ctx.report(greedy, *search.current_key)
+            ctx.info["greedy_start"] = bool(search.current_key <= given)
     t_search = time.perf_counter()
     done = search.run(max_flips=max_flips, deadline=ctx.deadline, ctx=ctx, report_every=report_every)
     ctx.report(*search.best())  # the final best (no-op if already reported)

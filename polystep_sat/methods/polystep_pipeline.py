@@ -302,7 +302,9 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
             if engine == "cwls":
                 from .cwls import run_cwls
 
-                run_cwls(formula, ctx, init=init)
+                from .cwls import SCALED_START_MAX_VARS
+
+                run_cwls(formula, ctx, init=init, greedy_start=formula.n_vars > SCALED_START_MAX_VARS)
             else:
                 from .walksat import run_walksat
 
