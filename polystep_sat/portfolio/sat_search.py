@@ -208,6 +208,9 @@ class SatSearch:
             rc2 = _anytime_rc2(self)
         except TypeError:  # PySAT's stratified RC2 fails on some formulas (no soft clauses)
             return False
+        if self.stopped():   # asked while RC2 was built (its set-up is not watched)
+            rc2.delete()
+            return False
         self._take_offer()
         self._harden_below_best(rc2)
         stop = threading.Event()
