@@ -75,6 +75,7 @@ import time
 import numpy as np
 
 from ..formula import exact_weight_sum
+from ..verify import evaluate
 from .local_search import BNH, NH, NS, LocalSearch
 from .clause_index import SetupInterrupted
 from .cwls_kernel import (_FEASIBLE, _HINC, _NSTATE, _SCHEME, _SOFT_DUE, _SOFT_EVERY, _STALL, _STEP,
@@ -372,16 +373,16 @@ def run_cwls(formula, ctx, max_flips: int | None = None, init=None, report_every
             init = getattr(ctx, "initial_assignment", None)
         if init is None:
             init = ctx.rng.random(formula.n_vars) < 0.5
-        search.set_assignment(init)
         if greedy_start and ctx.remaining() > 2 * GREEDY_SECONDS_PER_LITERAL * formula.n_literals:
-            given = search.current_key
+            # chosen by one evaluation each, so that the search loads only the start it keeps
             greedy = search.greedy_assignment()
-            search.set_assignment(greedy)
-            if search.current_key > given:
-                search.set_assignment(init)
-            else:
-                ctx.report(greedy, *search.current_key)
-            ctx.info["greedy_start"] = bool(search.current_key <= given)
+            ev_greedy, ev_given = evaluate(formula, greedy), evaluate(formula, init)
+            better = (ev_greedy.n_hard_unsat, ev_greedy.cost) <= (ev_given.n_hard_unsat, ev_given.cost)
+            if better:
+                init = greedy
+                ctx.report(greedy, ev_greedy.n_hard_unsat, ev_greedy.cost)
+            ctx.info["greedy_start"] = better
+        search.set_assignment(init)
     t_search = time.perf_counter()
     done = search.run(max_flips=max_flips, deadline=ctx.deadline, ctx=ctx, report_every=report_every)
     ctx.report(*search.best())  # the final best (no-op if already reported)
