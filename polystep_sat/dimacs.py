@@ -47,6 +47,7 @@ from .dimacs_scan import (
     S_ERR_POS, S_ERR_VAL, S_FMT, S_HAS_TOP, S_IN_CLAUSE, S_LINE, S_LINE_START, S_MAX_VAR, S_NCLAUSES,
     S_NC_DECL, S_NLITS, S_NV, S_POS, S_P_LINE, S_REQUIRE_HEADER, S_SEEN, S_TOP, _cores, _kernel, _scan,
 )
+from .dimacs_fast import scan_vectorised
 from .dimacs_write import JIT_MIN_LITERALS, write_dimacs  # noqa: F401  (the writer's public home stays here)
 from .formula import Formula
 
@@ -458,6 +459,11 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, 
     # (but the last); a WCNF clause (weight, 0) >= 4. np.empty only reserves
     # address space: pages never written cost no memory, and the arrays are
     # shrunk in place below. Weights exist only for the WCNF formats.
+    fast = scan_vectorised(data, require_header, strict, lambda pos, line: _header(data, pos, line, name))
+    if fast is not None:
+        return _formula(bytes(data[:80]), name, fast.fmt, fast.lits, fast.indptr, fast.weights, fast.hard, fast.max_var,
+                        fast.p_line, fast.header[2] if fast.header else 0, fast.header[1] if fast.header else 0,
+                        strict, progress)
     cap = n // 2 + 2
     idx_dtype = np.int32 if cap <= INT32_MAX else np.int64
     lits = np.empty(cap, dtype=np.int32)
@@ -526,14 +532,29 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, 
             raise DimacsError(name, None, "no problem line and no clauses; expected 'p cnf NV NC' "
                                           "(a .cnf file needs one)")
         fmt = F_NEW_WCNF  # only comments: an empty formula in the new WCNF format
+    head = bytes(data[:80])
+    del data, buf   # the file's bytes go before the Formula is built
+    lits.resize(nl, refcheck=False)
+    indptr.resize(nc + 1, refcheck=False)
+    if fmt != F_CNF:
+        weights.resize(nc, refcheck=False)
+        hard.resize(nc, refcheck=False)
+    return _formula(head, name, fmt, lits, indptr, weights, hard, int(st[S_MAX_VAR]), int(st[S_P_LINE]),
+                    int(st[S_NC_DECL]), declared_nv, strict, progress)
+
+
+def _formula(head, name, fmt, lits, indptr, weights, hard, max_var, p_line, nc_decl, declared_nv, strict,
+             progress) -> Formula:
+    """The Formula from a scan's arrays (shrunk to their lengths) and the file's first 80 bytes,
+    with the header's warnings."""
+    nc = indptr.size - 1
     warnings = []
     if fmt == F_NEW_WCNF:
-        n_vars = int(st[S_MAX_VAR])
-        m = _NVARS_COMMENT.match(bytes(data[:80]))
+        n_vars = max_var
+        m = _NVARS_COMMENT.match(head)
         if m is not None and int(m.group(1)) >= n_vars:
             n_vars = min(int(m.group(1)), INT32_MAX)
     else:
-        p_line, nc_decl, max_var = int(st[S_P_LINE]), int(st[S_NC_DECL]), int(st[S_MAX_VAR])
         if nc != nc_decl:
             if strict:
                 raise DimacsError(name, p_line,
@@ -546,17 +567,9 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, 
             warnings.append(f"{name}:{p_line}: the problem line declares {declared_nv} variables "
                             f"but the file uses variables up to {max_var}; read {max_var} variables")
             n_vars = max_var
-    del data, buf
-
-    # Shrink in place (realloc: no copy). Safe: nothing else refers to them.
-    lits.resize(nl, refcheck=False)
-    indptr.resize(nc + 1, refcheck=False)
     if fmt == F_CNF:
-        del weights, hard
         weights, hard = None, None
     else:
-        weights.resize(nc, refcheck=False)
-        hard.resize(nc, refcheck=False)
         weights[hard] = 0
     if progress is not None:
         progress(1.0)

@@ -17,25 +17,30 @@ from hypothesis import strategies as st
 from pysat.formula import CNF, WCNF
 
 import polystep_sat.dimacs as dimacs
+import polystep_sat.dimacs_fast as dimacs_fast
 from polystep_sat.dimacs import DimacsError, parse_dimacs_bytes, read_dimacs, write_dimacs
 from polystep_sat.formula import Formula
 
 INT64_MAX = 2**63 - 1
 
 
-@pytest.fixture(params=["interpreted", "compiled"])
+@pytest.fixture(params=["interpreted", "compiled", "vectorised"])
 def kernel_mode(request, monkeypatch):
-    """Run a test with the kernels interpreted (small inputs) and compiled by numba."""
+    """Run a test with the kernels interpreted (small inputs) and compiled by numba, and with
+    the reader's vectorised path where it takes the file (the byte kernel reads the rest)."""
     threshold = 0 if request.param == "compiled" else 10**15
     monkeypatch.setattr(dimacs, "JIT_MIN_BYTES", threshold)
     monkeypatch.setattr(dimacs, "JIT_MIN_LITERALS", threshold)
+    if request.param != "vectorised":
+        monkeypatch.setattr(dimacs_fast, "VECTORISED_MAX_BYTES", 0)
     return request.param
 
 
 @pytest.fixture(params=["sequential", "segments"])
 def scan_mode(request, monkeypatch):
-    """Scan in one pass, or cut into tiny segments scanned by three threads."""
+    """Scan in one pass, or cut into tiny segments scanned by three threads (the byte kernel)."""
     if request.param == "segments":
+        monkeypatch.setattr(dimacs_fast, "VECTORISED_MAX_BYTES", 0)
         monkeypatch.setattr(dimacs, "PARALLEL_MIN_BYTES", 4)
         monkeypatch.setattr(dimacs, "WORKERS", 3)
     else:
@@ -340,6 +345,7 @@ def test_compression_detected_by_magic_not_extension(tmp_path):
 
 def test_progress_reaches_one(tmp_path, monkeypatch):
     monkeypatch.setattr(dimacs, "SCAN_CHUNK", 64)
+    monkeypatch.setattr(dimacs_fast, "VECTORISED_MAX_BYTES", 0)   # the byte kernel, chunk by chunk
     p = tmp_path / "p.cnf"
     p.write_bytes(b"p cnf 3 100\n" + b"1 -2 3 0\n" * 100)
     seen = []
