@@ -20,7 +20,9 @@ clause count disagrees with the clauses present, or whose variable count is
 below the largest variable used, is read as the file is, and the reader says
 so in ``Formula.warnings``; ``strict=True`` makes these errors.
 
-The scanner is a single pass of a byte-level kernel over the file. Compiled
+Files up to 32 MB that hold a header and then clauses only (most do) are read
+by a few NumPy passes (:mod:`polystep_sat.dimacs_fast`); the rest, and every
+file with an error, go to the byte kernel. It is a single pass over the file, compiled
 with numba for inputs above ``JIT_MIN_BYTES``; the very same function runs
 interpreted on small inputs, where loading numba (~0.5-1 s per process) would
 cost more than the parse. Large files are cut at line starts into segments

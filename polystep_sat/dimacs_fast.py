@@ -5,7 +5,8 @@ nothing else. For those, :func:`scan_vectorised` reads the clause text with a
 few NumPy passes and ``np.fromstring``: about 20 ms for a 1.6 MB file, where
 the byte kernel takes 0.3 s per MB interpreted, or about 1 s to load numba
 and its cached kernel in a fresh process (Security-CPS test66, 1.6 MB: 1.06 s
-of a 3.7 s proof went to that load).
+of a 3.7 s proof went to that load). Up to VECTORISED_MAX_BYTES (8 MB): no
+single call of it holds the interpreter's lock for more than ~30 ms.
 
 It takes only what it can check in bulk. Anything else (a comment or ``%``
 among the clauses, an empty clause, a weight of 0, a token of 19 or more
@@ -22,7 +23,10 @@ import numpy as np
 from .dimacs_scan import F_CNF, F_NEW_WCNF, INT32_MAX
 
 # Above this size the byte kernel's compiled, multi-threaded scan is worth its load time.
-VECTORISED_MAX_BYTES = 32 << 20
+VECTORISED_MAX_BYTES = 8 << 20
+# np.fromstring holds the interpreter's lock: it reads the clause text this many bytes at a
+# time (about 12 ms each; the whole 3.8 MB at once took 45 ms), so that signals get through.
+READ_PIECE_BYTES = 1 << 20
 # A header (comments and the p line) longer than this is left to the byte kernel.
 HEADER_MAX_BYTES = 1 << 20
 # Tokens of up to this many characters (sign included) fit in 64 bits.
@@ -89,7 +93,12 @@ def scan_vectorised(data: np.ndarray, require_header: bool, strict: bool, parse_
             return None                 # 'h' only as a token of its own
         body = body.copy()
         body[h_pos] = 48                # read as 0, told apart below
-    values = np.fromstring(body.tobytes(), dtype=np.int64, sep=" ")
+    # cut at whitespace, READ_PIECE_BYTES apart
+    gaps = np.flatnonzero(ws)
+    cuts = np.unique(gaps[np.minimum(np.searchsorted(gaps, np.arange(READ_PIECE_BYTES, body.size, READ_PIECE_BYTES)),
+                                     gaps.size - 1)]) if gaps.size else np.zeros(0, dtype=np.int64)
+    pieces = np.split(body, cuts)
+    values = np.concatenate([np.fromstring(p.tobytes(), dtype=np.int64, sep=" ") for p in pieces])
     if values.size != start_pos.size:
         return None
     is_h = np.zeros(values.size, dtype=bool)

@@ -53,8 +53,10 @@ def _assert_same(a, b):
         assert (x is None) == (y is None) and (x is None or np.array_equal(x, y)), field
 
 
+@pytest.mark.parametrize("piece", [dimacs_fast.READ_PIECE_BYTES, 61])
 @pytest.mark.parametrize("path", FILES, ids=lambda p: Path(p).name[:40])
-def test_bundled_files_read_alike(path, monkeypatch):
+def test_bundled_files_read_alike(path, piece, monkeypatch):
+    monkeypatch.setattr(dimacs_fast, "READ_PIECE_BYTES", piece)   # 61: the text read in many pieces
     data = lzma.decompress(Path(path).read_bytes()) if path.endswith(".xz") else Path(path).read_bytes()
     default, kernel = _both(data, Path(path).name.removesuffix(".xz"), False, monkeypatch)
     _assert_same(default, kernel)
