@@ -35,7 +35,8 @@ DECISIONS_PER_CONFLICT = 50
 # Clauses added between looks at the clock.
 LOAD_CHUNK = 4096
 # PySAT's solvers that check budgets and interrupts at every decision and release the lock
-# when called with expect_interrupt=True (MapleChrono, MiniSat 2.2, MiniSat from GitHub).
+# when called with expect_interrupt=True (Minicard, "mc", which is MiniSat 2.2's search; MapleChrono;
+# MiniSat 2.2; MiniSat from GitHub).
 INTERRUPTIBLE = ("mc", "maplechrono", "m22", "minisat22", "mgh", "minisat-gh")
 
 

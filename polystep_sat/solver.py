@@ -79,10 +79,14 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     infeasible = False
     if formula.is_partial:
         with ctx.phase("hard_check"):
+            from .portfolio.first_try import first_try_takes   # PySAT: loaded for the check anyway
             # with too little time for a search its model is the answer: it may take most of the time
             share = HARD_CHECK_SHARE if time_limit is None or time_limit >= 2 * SEARCH_START_SECONDS else 0.8
             budget = None if time_limit is None else max(0.05, share * time_limit)
-            feasible, a0 = hard_clauses_satisfiable(formula, budget)
+            # on the first try's formulas, the model of its first pass (the soft literals as
+            # phases), so that it need not load the hard clauses again (see first_try)
+            feasible, a0 = hard_clauses_satisfiable(formula, budget, soft_phases=first_try_takes(formula))
+            ctx.hard_model_phased = bool(feasible) and first_try_takes(formula)
         if feasible is False:
             infeasible = True
         elif feasible:

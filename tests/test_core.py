@@ -106,6 +106,19 @@ def test_hard_clause_check():
     assert feasible and evaluate(g, a).n_hard_unsat == 0
 
 
+def test_the_hard_check_with_soft_phases_keeps_the_soft_literals_it_can():
+    # weighted MIS: hard "not both ends", soft "take the vertex"; CaDiCaL's own phases
+    # (false) select nothing, the soft literals as phases a maximal independent set
+    from polystep_sat.generate import weighted_mis
+    from polystep_sat.verify import soft_unit_literals
+
+    f = weighted_mis(300, seed=1)
+    assert sorted(soft_unit_literals(f).tolist()) == list(range(1, 301))
+    plain, phased = (hard_clauses_satisfiable(f, time_limit=5, soft_phases=p)[1] for p in (False, True))
+    assert evaluate(f, plain).n_hard_unsat == 0 == evaluate(f, phased).n_hard_unsat
+    assert evaluate(f, plain).n_unsat == 300 and evaluate(f, phased).cost < 0.7 * evaluate(f, plain).cost
+
+
 def test_optimum_matches_brute_force_on_tiny_instance():
     f = random_ksat(10, 6, seed=3)
     clauses = list(f.clauses())

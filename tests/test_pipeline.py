@@ -274,7 +274,7 @@ def test_without_a_model_in_time_a_hard_feasible_start_is_the_best_known(monkeyp
     import polystep_sat.solver as solver_module
     from polystep_sat.generate import weighted_mis
 
-    monkeypatch.setattr(solver_module, "hard_clauses_satisfiable", lambda formula, budget: (None, None))
+    monkeypatch.setattr(solver_module, "hard_clauses_satisfiable", lambda formula, budget, **_: (None, None))
     f = weighted_mis(400, seed=3)
     start = np.zeros(f.n_vars, bool)                 # nothing selected: feasible, every weight lost
     reports = []

@@ -327,6 +327,35 @@ def test_rc2_hardened_from_an_incumbent_proves_the_same_optimum_and_only_sound_b
         assert log[-1][0] == "opt" and log[-1][1] == want and evaluate(f, log[-1][2]).cost == want
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_rc2_in_weight_bands_proves_the_optimum_of_many_level_formulas(seed, monkeypatch):
+    # 30-40 weight levels in bands of a factor 2, AtMost1 detection after the first level only
+    # where it found something, and a time cap on minimisation (tiny here: cores kept as found)
+    import polystep_sat.portfolio.sat_search as sat_search
+    from polystep_sat.generate import many_level_partial
+
+    if seed % 2:
+        monkeypatch.setattr(sat_search, "MINIMIZE_SECONDS_PER_CORE", 1e-4)
+    f = many_level_partial(36, levels=30 + seed, seed=seed)
+    want, _ = optimum(f, time_limit=30, stratified=True)   # PySAT's own RC2, a level per weight
+    levels = []
+    real = sat_search._anytime_rc2
+
+    def counted(search):
+        rc2 = real(search)
+        step = rc2.next_level
+        rc2.next_level = lambda: (step(), levels.append(rc2.levl))
+        return rc2
+
+    monkeypatch.setattr(sat_search, "_anytime_rc2", counted)
+    log = []
+    search = SatSearch(f, lambda kind, cost, x: log.append((kind, cost, x)), core_share=1.0)
+    assert search.core_guided(time.perf_counter() + 20)
+    assert all(cost <= want for kind, cost, _ in log if kind == "lb")
+    assert log[-1][0] == "opt" and log[-1][1] == want and evaluate(f, log[-1][2]).cost == want
+    assert len(levels) <= 8          # weights 11..11 * levels: about log2(levels) + 1 bands, not 30
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_an_incumbent_offered_while_rc2_runs_hardens_soundly(seed):
     f = weighted_set_cover(60, seed=seed)

@@ -23,22 +23,27 @@ from .sharing import take_claim
 # Up to this many literals (RC2 on a formula this size sets up in ~0.1 s).
 FIRST_TRY_MAX_LITERALS = 200_000
 # At most this long, and at most FIRST_TRY_SHARE of the time left.
-FIRST_TRY_SECONDS = 0.5
-FIRST_TRY_SHARE = 0.05
+FIRST_TRY_SECONDS = 1.0
+FIRST_TRY_SHARE = 0.1
 # The hard model's passes here: CaDiCaL's (see sat_search.HARD_MODEL_PASSES), in short slices.
 FIRST_TRY_HARD_MODEL_PASSES = tuple(p for p in HARD_MODEL_PASSES if p[0] == "cd19")
-# RC2's SAT solver here: MapleChrono checks its budgets and interrupts at every decision and
-# releases the interpreter's lock (sat_calls.INTERRUPTIBLE). Glucose, RC2's default, checks
-# them only at restarts: on a 45-variable Ramsey file one core-exhaustion call ran 8 s past
-# the first try's end, holding the lock (the answer was the majority polarity, and late).
+# RC2's SAT solver here: Minicard (PySAT's "mc": MiniSat 2.2's search) checks its budgets
+# and interrupts at every decision and releases the interpreter's lock (sat_calls.INTERRUPTIBLE).
+# Glucose, RC2's default, checks them only at restarts: on a 45-variable Ramsey file one
+# core-exhaustion call ran 8 s past the first try's end, holding the lock (the answer was the
+# majority polarity, and late).
 # Proofs on real-dev and instances/real took about as long with it, end to end
 # (benchmarks/results/proofs_issue28.md against proofs_issue28_before.md).
 FIRST_TRY_RC2_SOLVER = "mc"
 
 
+def first_try_takes(formula) -> bool:
+    """Whether the formula is one the first try is for (its size alone)."""
+    return 0 < formula.n_literals <= FIRST_TRY_MAX_LITERALS and formula.n_vars > 0
+
+
 def worth_trying(formula, seconds_left: float) -> bool:
-    return 0 < formula.n_literals <= FIRST_TRY_MAX_LITERALS and formula.n_vars > 0 and \
-        FIRST_TRY_SHARE * seconds_left >= 0.05
+    return first_try_takes(formula) and FIRST_TRY_SHARE * seconds_left >= 0.05
 
 
 def first_try(formula, ctx) -> bool:
@@ -65,7 +70,8 @@ def _first_try(formula, ctx) -> bool:
     key = ctx.best_key
     if key is not None and key[0] == 0:
         search.offer(key[1], ctx.best_assignment)
-    search.hard_model(deadline)
+    if not getattr(ctx, "hard_model_phased", False):   # else the hard check has made this pass
+        search.hard_model(deadline)
     if time.perf_counter() < deadline and not ctx.stopped():
         search.core_guided(deadline)
     proved = ctx.proven_cost is not None

@@ -9,8 +9,9 @@ Three phases, each anytime, each reporting through ``emit(kind, cost, model)``
    Real instances are mostly hard clauses, which a SAT solver satisfies at
    once and a local search may not: this model is the search's start, as in
    NuWLS-c.
-2. **Core-guided search** (PySAT's RC2, stratified, with core exhaustion,
-   minimisation and AtMost1 detection; see :func:`_anytime_rc2`) for
+2. **Core-guided search** (PySAT's RC2, stratified in weight bands of a
+   factor WEIGHT_BAND, with core exhaustion, time-capped minimisation and
+   AtMost1 detection; see :func:`_anytime_rc2`) for
    ``core_share`` of the time, or less when its bound stops rising or rises
    too slowly to meet the best cost known in that time. Every core raises
    the lower bound (sent as it rises); every finished weight level gives a
@@ -83,6 +84,21 @@ CORE_PACE_MIN_SHARE = 1 / 3
 RC2_SOLVER = "g3"
 # Conflicts per SAT call of RC2's core exhaustion (see _anytime_rc2's exhaust_core).
 EXHAUST_CONFLICTS = 10_000
+# Core minimisation (one SAT call per literal of the core) stops after this long on each core.
+# On the Security-CPS files the cores are minimal already and each call takes 3-7 ms: PySAT's
+# unbounded loop spent 2.4-6.8 s on test66's one core of 893 literals and removed none.
+MINIMIZE_SECONDS_PER_CORE = 0.05
+# ...and a core is minimised only while minimisation has taken at most this share of the time
+# since the first core (Security test1: 8 cores of 633 literals, none shrunk, 0.29 s of RC2's
+# 0.44 s). On real-dev and instances/real, RC2 proved as many files as without the rule, each
+# as fast or faster (test1 0.09 s against 0.36 s with the hard model, satellite02ac 0.81 s
+# against 1.00 s, css-refactoring 0.18 s against 0.34 s).
+MINIMIZE_SHARE = 0.25
+# A stratum (weight level) takes in every lighter weight down to 1/WEIGHT_BAND of its heaviest.
+# With a level per distinct weight, the Security-CPS files' 100 weights cost 100 levels, each a
+# SAT call, a hardening pass and an AtMost1 detection: test54 took 7.6 s in PySAT's RC2, 1.1 s
+# with bands of a factor 2 (and the two bounds above and below).
+WEIGHT_BAND = 2
 # Up to this many distinct weights, the linear search goes level by level first (see _levels).
 MAX_LEVELS = 10
 # A level's SAT call gets this many slices of CONFLICTS_PER_CALL; past them the level is
@@ -104,20 +120,22 @@ class SatSearch:
         self.watch_every = watch_every       # seconds between looks at RC2's bound (and at stopped())
         self.rc2_solver = rc2_solver         # RC2's SAT solver
         self.sliced = sliced                 # in the answering process: hard models in short slices
-        ptr, lits = formula.indptr, formula.literals.tolist()
+        # plain lists throughout: NumPy's per-clause indexing took 0.09 s on Security test66
+        ptr, lits = formula.indptr.tolist(), formula.literals.tolist()
+        hard, weights = formula.hard.tolist(), formula.weights.tolist()
         self.hard, self.soft, self.weights = [], [], []
         self.empty_cost = 0
         self.infeasible = False
         for i in range(formula.n_clauses):
             c = lits[ptr[i]:ptr[i + 1]]
-            if formula.hard[i]:
+            if hard[i]:
                 if not c:
                     self.infeasible = True
                 self.hard.append(c)
-            elif formula.weights[i] > 0:
+            elif weights[i] > 0:
                 if c:
                     self.soft.append(c)
-                    self.weights.append(int(formula.weights[i]))
+                    self.weights.append(weights[i])
                 else:
                     self.empty_cost += int(formula.weights[i])
         self.weight_array = np.asarray(self.weights, dtype=np.int64)
@@ -242,12 +260,12 @@ class SatSearch:
         """The formula as PySAT's WCNF (no empty clause: those are ``infeasible`` and ``empty_cost``)."""
         from pysat.formula import WCNF
 
+        # its fields set at once (its append checks each clause: 0.07-0.12 s on Security test66,
+        # a share of the first try's 0.5 s); the clause lists are shared, and RC2 only reads them
         w = WCNF()
-        for c in self.hard:
-            w.append(c)
-        for c, wt in zip(self.soft, self.weights):
-            w.append(c, weight=wt)
-        w.nv = max(w.nv, self.formula.n_vars)
+        w.hard, w.soft, w.wght = list(self.hard), list(self.soft), list(self.weights)
+        w.topw = sum(self.weights) + 1
+        w.nv = self.formula.n_vars
         return w
 
     def _harden_below_best(self, rc2) -> None:
@@ -451,6 +469,10 @@ def _anytime_rc2(search):
     class AnytimeRC2(RC2Stratified):
         stop_requested = False
         _exhausting = False          # inside exhaust_core
+        _am1_runs = 0                # AtMost1 detections run
+        _am1_found = False           # whether one found a constraint
+        _started = None              # perf_counter() at the first core
+        _minimizing = 0.0            # seconds spent minimising cores
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -488,6 +510,53 @@ def _anytime_rc2(search):
                 return True      # undecided within its budget: exhaustion stops at this bound
             return res
 
+        def adapt_am1(self):
+            """PySAT's AtMost1 detection (one propagation per selector) runs at the start of
+            every weight level over all selectors so far; after the first level, only where an
+            earlier detection found a constraint (none on Security test54: 4.3 s of its 7.6 s
+            went to 100 detections that found nothing)."""
+            if self._am1_runs and not self._am1_found:
+                return
+            self._am1_runs += 1
+            super().adapt_am1()
+
+        def minimize_core(self):
+            """PySAT's deletion-based minimisation (lightest clauses tried first, 1,000
+            conflicts for the whole core), cut after MINIMIZE_SECONDS_PER_CORE (a kept
+            literal is sound, only the core is larger), and skipped while minimisation has
+            taken more than MINIMIZE_SHARE of the time since the first core."""
+            now = time.perf_counter()
+            if self._started is None:
+                self._started = now
+            if not self.minz or len(self.core) <= 1 or self._minimizing > MINIMIZE_SHARE * (now - self._started):
+                return
+            end = now + MINIMIZE_SECONDS_PER_CORE
+            self.core = sorted(self.core, key=lambda lit: self.wght[lit])
+            self.oracle.conf_budget(1000)
+            try:
+                i = 0
+                while i < len(self.core) and time.perf_counter() < end:
+                    to_test = self.core[:i] + self.core[i + 1:]
+                    res = self._call_oracle(assumptions=to_test)
+                    if res is False:
+                        self.core = to_test
+                    elif res is True:
+                        i += 1
+                    else:
+                        break
+            finally:
+                self.oracle.conf_budget(-1)
+                self._minimizing += time.perf_counter() - now
+
+        def next_level(self):
+            """PySAT's next level, widened to every weight within WEIGHT_BAND of its heaviest."""
+            start = self.levl
+            super().next_level()
+            if self.levl is None or start is None or start >= len(self.blop):
+                return
+            while self.levl + 1 < len(self.blop) and self.blop[self.levl + 1] * WEIGHT_BAND >= self.blop[start]:
+                self.levl += 1
+
         def exhaust_core(self, tobj):
             """PySAT's, its SAT calls held to EXHAUST_CONFLICTS each: PySAT gives them no
             limit, and such a call holds the interpreter's lock for as long as it runs (in the
@@ -503,6 +572,7 @@ def _anytime_rc2(search):
         def process_am1(self, am1):
             if self.stop_requested:   # AtMost1 detection's other part: one call per constraint found
                 raise RC2Stopped
+            self._am1_found = True
             return super().process_am1(am1)
 
         def finish_level(self):
