@@ -356,6 +356,17 @@ def test_rc2_in_weight_bands_proves_the_optimum_of_many_level_formulas(seed, mon
     assert len(levels) <= 8          # weights 11..11 * levels: about log2(levels) + 1 bands, not 30
 
 
+def test_rc2_leaves_the_searchs_clauses_as_they_were():
+    # RC2 appends a selector to each soft clause of two or more literals, in place: the
+    # linear search, which reads them after RC2, must see the formula's own clauses
+    f = random_weighted_partial(40, 60, 120, seed=3)
+    search = SatSearch(f, lambda kind, cost, x: None, core_share=1.0)
+    hard, soft = [c[:] for c in search.hard], [c[:] for c in search.soft]
+    assert any(len(c) > 1 for c in soft)
+    search.core_guided(time.perf_counter() + 10)
+    assert search.hard == hard and search.soft == soft
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_an_incumbent_offered_while_rc2_runs_hardens_soundly(seed):
     f = weighted_set_cover(60, seed=seed)

@@ -94,6 +94,10 @@ MINIMIZE_SECONDS_PER_CORE = 0.05
 # as fast or faster (test1 0.09 s against 0.36 s with the hard model, satellite02ac 0.81 s
 # against 1.00 s, css-refactoring 0.18 s against 0.34 s).
 MINIMIZE_SHARE = 0.25
+# ...beyond this many seconds, which it may always take: cores come fast at first, and a share
+# of a short time is none (circuit-debugging c1355 on Minicard stalled at a bound of 19 of 21
+# with its cores kept as found; minimised, it is proven in 0.02 s).
+MINIMIZE_ALLOWANCE = 0.1
 # A stratum (weight level) takes in every lighter weight down to 1/WEIGHT_BAND of its heaviest.
 # With a level per distinct weight, the Security-CPS files' 100 weights cost 100 levels, each a
 # SAT call, a hardening pass and an AtMost1 detection: test54 took 7.6 s in PySAT's RC2, 1.1 s
@@ -261,9 +265,12 @@ class SatSearch:
         from pysat.formula import WCNF
 
         # its fields set at once (its append checks each clause: 0.07-0.12 s on Security test66,
-        # a share of the first try's 0.5 s); the clause lists are shared, and RC2 only reads them
+        # a share of the first try's time). RC2 appends a selector to each soft clause of two or
+        # more literals, in place, and may append to the hard list: the soft clauses are copied
+        # (the linear search reads them after RC2: sharing them cost Brazil2 86 against 47),
+        # the hard clauses only read
         w = WCNF()
-        w.hard, w.soft, w.wght = list(self.hard), list(self.soft), list(self.weights)
+        w.hard, w.soft, w.wght = list(self.hard), [c[:] for c in self.soft], list(self.weights)
         w.topw = sum(self.weights) + 1
         w.nv = self.formula.n_vars
         return w
@@ -528,7 +535,8 @@ def _anytime_rc2(search):
             now = time.perf_counter()
             if self._started is None:
                 self._started = now
-            if not self.minz or len(self.core) <= 1 or self._minimizing > MINIMIZE_SHARE * (now - self._started):
+            if not self.minz or len(self.core) <= 1 or \
+                    self._minimizing > MINIMIZE_ALLOWANCE + MINIMIZE_SHARE * (now - self._started):
                 return
             end = now + MINIMIZE_SECONDS_PER_CORE
             self.core = sorted(self.core, key=lambda lit: self.wght[lit])
