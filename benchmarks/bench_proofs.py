@@ -10,7 +10,10 @@ every command pinned with ``--taskset``, ``--seconds`` each):
   the exact tracks must pass) and ``MSE23Anytime.csv``, each once, with their
   ``BestOValue`` as the known cost;
 * ``families``: the generated structured families (``--families``) at
-  ``--size`` variables, seeds ``--family-seeds``, written as WCNF files.
+  ``--size`` variables, seeds ``--family-seeds``, written as WCNF files;
+* ``levels``: formulas with many weight levels, summarised per family: the
+  Security-CPS files of ``--real`` (100 distinct weights) and the regression
+  suite's files with ``--min-weights`` (20) or more distinct soft weights.
 
 Each ``--peer NAME=CMD`` is run as in :mod:`bench_real` (the plain file last,
 or where CMD has ``{}``). The summary, per set and solver: proofs (``s OPTIMUM
@@ -45,8 +48,9 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
 import bench_real  # noqa: E402
+import numpy as np  # noqa: E402
 
-SETS = ("real", "bundled", "regression", "families")
+SETS = ("real", "bundled", "regression", "families", "levels")
 SUITE_LISTS = ("MSE22+23Unique.csv", "MSE23Anytime.csv")
 
 
@@ -72,6 +76,37 @@ def prepare_regression(suite: Path, folder: Path) -> int:
         link = folder / f"{path.parent.name}__{path.name}"
         link.symlink_to(path.resolve())
         rows.append(f"{link.name}\t{best}")
+    (folder / "instances.tsv").write_text("file\tknown_cost\n" + "\n".join(rows) + "\n")
+    return len(rows)
+
+
+def distinct_soft_weights(path: Path) -> int:
+    from polystep_sat.dimacs import read_dimacs
+
+    f = read_dimacs(path)
+    return int(np.unique(f.weights[~f.hard]).size)
+
+
+def prepare_levels(real: Path, suite: Path, min_weights: int, folder: Path) -> int:
+    """Links to --real's Security-CPS files and to the suite's files with ``min_weights`` or
+    more distinct soft weights, with their known costs in instances.tsv."""
+    folder.mkdir()
+    known = {}
+    if (real / "instances.tsv").exists():
+        with open(real / "instances.tsv") as fh:
+            for line in fh:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) > 1:
+                    known[cols[0]] = cols[1]
+    rows = []
+    for path in sorted(real.glob("Security-CriticalCyber*")):
+        (folder / path.name).symlink_to(path.resolve())
+        rows.append(f"{path.name}\t{known.get(path.name, -1)}")
+    for path, best in sorted(suite_files(suite).items()):
+        if distinct_soft_weights(path) >= min_weights:
+            link = folder / f"{path.parent.name}__{path.name}"
+            link.symlink_to(path.resolve())
+            rows.append(f"{link.name}\t{best}")
     (folder / "instances.tsv").write_text("file\tknown_cost\n" + "\n".join(rows) + "\n")
     return len(rows)
 
@@ -133,6 +168,16 @@ def summarise(name: str, rows: list[dict], solvers: list[str], slow: float) -> l
     return out + [""]
 
 
+def summarise_set(name: str, rows: list[dict], solvers: list[str], slow: float, min_weights: int = 20) -> list[str]:
+    """:func:`summarise`, per family for the ``levels`` set (Security-CPS, the suite's files)."""
+    if name != "levels":
+        return summarise(name, rows, solvers, slow)
+    security = [r for r in rows if r["instance"].startswith("Security-CriticalCyber")]
+    suite = [r for r in rows if not r["instance"].startswith("Security-CriticalCyber")]
+    return (summarise("levels: Security-CPS (100 weights)", security, solvers, slow)
+            + summarise(f"levels: regression suite, files with {min_weights} or more weights", suite, solvers, slow))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
@@ -141,6 +186,7 @@ def main(argv=None) -> int:
     ap.add_argument("--families", default="mis,setcover,colouring")
     ap.add_argument("--size", type=int, default=2000)
     ap.add_argument("--family-seeds", default="1,2,3")
+    ap.add_argument("--min-weights", type=int, default=20, help="levels: the suite's files with this many distinct weights")
     ap.add_argument("--peer", action="append", default=[], metavar="NAME=CMD")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--taskset", default=None, metavar="CPU")
@@ -157,13 +203,14 @@ def main(argv=None) -> int:
     if args.summary_only:
         md = []
         for name in sets:
-            md += summarise(name, read_rows(Path(f"{args.out}_{name}.csv")), solvers, args.slow)
+            md += summarise_set(name, read_rows(Path(f"{args.out}_{name}.csv")), solvers, args.slow,
+                                args.min_weights)
         summary = Path(args.out + ".md")
         head = summary.read_text().split("\n## ")[0] if summary.exists() else "# Proofs: the default against exact solvers\n"
         summary.write_text(head.rstrip("\n") + "\n\n" + "\n".join(md))
         print(summary.read_text())
         return 0
-    if "regression" in sets and (args.suite is None or not all((args.suite / n).exists() for n in SUITE_LISTS)):
+    if ("regression" in sets or "levels" in sets) and (args.suite is None or not all((args.suite / n).exists() for n in SUITE_LISTS)):
         ap.error(f"--suite DIR: the regression suite's folder (with {' and '.join(SUITE_LISTS)})")
     if "real" in sets and not args.real.is_dir():
         ap.error(f"--real {args.real}: not a folder")
@@ -188,6 +235,8 @@ def main(argv=None) -> int:
                 folder = HERE.parent / "instances" / "real"
             elif name == "regression":
                 prepare_regression(args.suite, folder)
+            elif name == "levels":
+                prepare_levels(args.real, args.suite, args.min_weights, folder)
             else:
                 prepare_families(args.families.split(","), args.size,
                                  [int(s) for s in args.family_seeds.split(",")], folder)
@@ -198,7 +247,7 @@ def main(argv=None) -> int:
                                     f"`bench_real.py` on this set's files (its command line is in "
                                     f"[{Path(args.out).name}.md]({Path(args.out).name}.md)).  ",
                                     table.read_text(), count=1, flags=re.M))
-            md += summarise(name, read_rows(Path(out + ".csv")), solvers, args.slow)
+            md += summarise_set(name, read_rows(Path(out + ".csv")), solvers, args.slow, args.min_weights)
     Path(args.out + ".md").write_text("\n".join(md))
     print("\n".join(md))
     return 0
