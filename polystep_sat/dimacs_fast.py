@@ -93,11 +93,14 @@ def scan_vectorised(data: np.ndarray, require_header: bool, strict: bool, parse_
             return None                 # 'h' only as a token of its own
         body = body.copy()
         body[h_pos] = 48                # read as 0, told apart below
-    # cut at whitespace, READ_PIECE_BYTES apart
-    gaps = np.flatnonzero(ws)
-    cuts = np.unique(gaps[np.minimum(np.searchsorted(gaps, np.arange(READ_PIECE_BYTES, body.size, READ_PIECE_BYTES)),
-                                     gaps.size - 1)]) if gaps.size else np.zeros(0, dtype=np.int64)
-    pieces = np.split(body, cuts)
+    pieces = [body]
+    if body.size > READ_PIECE_BYTES:       # cut at whitespace, READ_PIECE_BYTES apart
+        gaps = np.flatnonzero(ws)
+        if gaps.size:
+            at = gaps[np.minimum(np.searchsorted(gaps, np.arange(READ_PIECE_BYTES, body.size, READ_PIECE_BYTES)),
+                                 gaps.size - 1)]
+            # (sorted: drop repeats without np.unique, whose first call imports numpy.ma, 15 ms)
+            pieces = np.split(body, at[np.concatenate(([True], at[1:] != at[:-1]))])
     values = np.concatenate([np.fromstring(p.tobytes(), dtype=np.int64, sep=" ") for p in pieces])
     if values.size != start_pos.size:
         return None
