@@ -85,8 +85,9 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
             budget = None if time_limit is None else max(0.05, share * time_limit)
             # on the first try's formulas, the model of its first pass (the soft literals as
             # phases), so that it need not load the hard clauses again (see first_try)
-            feasible, a0 = hard_clauses_satisfiable(formula, budget, soft_phases=first_try_takes(formula))
-            ctx.hard_model_phased = bool(feasible) and first_try_takes(formula)
+            phased = first_try_takes(formula)
+            feasible, a0 = hard_clauses_satisfiable(formula, budget, soft_phases=phased)
+            ctx.hard_model_phased = bool(feasible) and phased
         if feasible is False:
             infeasible = True
         elif feasible:

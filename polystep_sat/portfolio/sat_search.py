@@ -49,6 +49,7 @@ from pysat.solvers import Cadical195
 
 from ..formula import exact_weight_sum
 from ..sat_calls import load_clauses, solve_in_slices
+from ..verify import soft_unit_literals
 
 # Encoding budget of the linear search: (totalizer inputs) x (bound) at most this
 # (about as many clauses: ~1 s to build, ~100 MB in the solver).
@@ -201,7 +202,7 @@ class SatSearch:
         time the first took (0.05 s at least), where a solver honours its budget at all."""
         from pysat.solvers import Solver
 
-        soft_phases = [c[0] for c in self.soft if len(c) == 1]
+        soft_phases = soft_unit_literals(self.formula).tolist()
         until = deadline
         for i, (name, phases) in enumerate(self.hard_model_passes):
             t0 = time.perf_counter()
