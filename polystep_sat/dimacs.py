@@ -20,7 +20,7 @@ clause count disagrees with the clauses present, or whose variable count is
 below the largest variable used, is read as the file is, and the reader says
 so in ``Formula.warnings``; ``strict=True`` makes these errors.
 
-Files up to 32 MB that hold a header and then clauses only (most do) are read
+Files up to 8 MB that hold a header and then clauses only (most do) are read
 by a few NumPy passes (:mod:`polystep_sat.dimacs_fast`); the rest, and every
 file with an error, go to the byte kernel. It is a single pass over the file, compiled
 with numba for inputs above ``JIT_MIN_BYTES``; the very same function runs
@@ -461,7 +461,7 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, 
     # (but the last); a WCNF clause (weight, 0) >= 4. np.empty only reserves
     # address space: pages never written cost no memory, and the arrays are
     # shrunk in place below. Weights exist only for the WCNF formats.
-    fast = scan_vectorised(data, require_header, strict, lambda pos, line: _header(data, pos, line, name))
+    fast = scan_vectorised(data, require_header, strict, lambda pos, line, d=data: _header(d, pos, line, name))
     if fast is not None:
         return _formula(bytes(data[:80]), name, fast.fmt, fast.lits, fast.indptr, fast.weights, fast.hard, fast.max_var,
                         fast.p_line, fast.header[2] if fast.header else 0, fast.header[1] if fast.header else 0,
@@ -536,6 +536,7 @@ def _parse(data: np.ndarray, name: str, *, require_header: bool, progress=None, 
         fmt = F_NEW_WCNF  # only comments: an empty formula in the new WCNF format
     head = bytes(data[:80])
     del data, buf   # the file's bytes go before the Formula is built
+    # Shrink in place (realloc: no copy). Safe: nothing else refers to them.
     lits.resize(nl, refcheck=False)
     indptr.resize(nc + 1, refcheck=False)
     if fmt != F_CNF:

@@ -41,8 +41,8 @@ How weights move (``weighting``):
   ``h_inc``; every falsified soft clause gains ``s_inc`` while under its cap
   (scaled weight plus a margin; those under it are kept in a list, so a step
   costs what they do, not what every falsified soft clause does), only when
-  the current cost is no better than the best and no hard clause is falsified; with a small probability
-  weights are smoothed back down instead.
+  the current cost is no better than the best and no hard clause is falsified;
+  with a small probability weights are smoothed back down instead.
 
 A try ends after ``stall_flips`` flips without a better hard-feasible point
 in it; the next starts from a greedy assignment (:mod:`.decimation`) with

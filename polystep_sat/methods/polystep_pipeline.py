@@ -300,9 +300,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
         init = getattr(ctx, "start_hint", None) if init is None else init
         with ctx.phase("polish"):
             if engine == "cwls":
-                from .cwls import run_cwls
-
-                from .cwls import SCALED_START_MAX_VARS
+                from .cwls import SCALED_START_MAX_VARS, run_cwls
 
                 run_cwls(formula, ctx, init=init, greedy_start=formula.n_vars > SCALED_START_MAX_VARS)
             else:
