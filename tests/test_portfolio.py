@@ -95,7 +95,9 @@ def test_a_stop_ends_the_first_try_at_once():
     threading.Timer(0.15, stop.set).start()
     t0 = time.perf_counter()
     assert not first_try.first_try(f, ctx)
-    assert time.perf_counter() - t0 < 0.15 + 0.15        # not its 0.5 s
+    # well short of its FIRST_TRY_SECONDS (1 s here); the slack is for a loaded CI machine
+    assert time.perf_counter() - t0 < 0.15 + 0.5
+    assert first_try.FIRST_TRY_SECONDS >= 0.15 + 0.5 + 0.3
     assert ctx.proven_cost is None
 
 
