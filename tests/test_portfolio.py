@@ -369,6 +369,27 @@ def test_rc2_leaves_the_searchs_clauses_as_they_were():
     assert search.hard == hard and search.soft == soft
 
 
+def test_core_minimisation_stops_once_it_has_been_tried_and_removed_nothing():
+    # (Security test1 and test54: none of 405 and 265 minimisation calls removed a literal)
+    from polystep_sat.portfolio.sat_search import MINIMIZE_MIN_YIELD, MINIMIZE_TRIAL_SECONDS, _anytime_rc2
+
+    f = random_weighted_partial(40, 60, 120, seed=3)
+    search = SatSearch(f, lambda kind, cost, x: None, core_share=1.0)
+    for tried, removed, minimised in ((0.5, 0, False), (0.5, MINIMIZE_MIN_YIELD * 100 + 1, True),
+                                      (MINIMIZE_TRIAL_SECONDS / 2, 0, True)):
+        rc2 = _anytime_rc2(search)
+        calls = []
+        real = rc2._call_oracle
+        rc2._call_oracle = lambda assumptions=[], **kw: (calls.append(assumptions), real(assumptions, **kw))[1]  # noqa: B006
+        rc2._started = time.perf_counter() - 100           # the share rule would allow it
+        rc2._minimizing, rc2._minimize_calls, rc2._minimize_removed = tried, 100, removed
+        rc2.core = list(rc2.wght)[:6]                        # selectors of soft clauses
+        rc2.minimize_core()
+        assert bool(calls) == minimised, (tried, removed)
+        assert rc2._minimize_calls == 100 + len(calls)
+        rc2.delete()
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_an_incumbent_offered_while_rc2_runs_hardens_soundly(seed):
     f = weighted_set_cover(60, seed=seed)

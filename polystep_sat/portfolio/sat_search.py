@@ -99,6 +99,13 @@ MINIMIZE_SHARE = 0.25
 # of a short time is none (circuit-debugging c1355 on Minicard stalled at a bound of 19 of 21
 # with its cores kept as found; minimised, it is proven in 0.02 s).
 MINIMIZE_ALLOWANCE = 0.1
+# ...and, once it has taken MINIMIZE_TRIAL_SECONDS, only while at least MINIMIZE_MIN_YIELD of
+# its SAT calls have removed a literal. On Security test1 and test54 no call of 405 and 265
+# removed one (0.16 s of 0.26 s and 0.38 s); where minimisation pays (quantum-circuit,
+# staff-scheduling, wqueens: 30-80% of the calls), and on files with cores of 2-5 literals
+# (c1355: fifteen cores found minimal, then one of 33 cut to 8), it never gets near the trial.
+MINIMIZE_TRIAL_SECONDS = 0.03
+MINIMIZE_MIN_YIELD = 0.02
 # A stratum (weight level) takes in every lighter weight down to 1/WEIGHT_BAND of its heaviest.
 # With a level per distinct weight, the Security-CPS files' 100 weights cost 100 levels, each a
 # SAT call, a hardening pass and an AtMost1 detection: test54 took 7.6 s in PySAT's RC2, 1.1 s
@@ -481,6 +488,8 @@ def _anytime_rc2(search):
         _am1_found = False           # whether one found a constraint
         _started = None              # perf_counter() at the first core
         _minimizing = 0.0            # seconds spent minimising cores
+        _minimize_calls = 0          # SAT calls made to minimise cores
+        _minimize_removed = 0        # literals they removed
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -532,12 +541,16 @@ def _anytime_rc2(search):
             """PySAT's deletion-based minimisation (lightest clauses tried first, 1,000
             conflicts for the whole core), cut after MINIMIZE_SECONDS_PER_CORE (a kept
             literal is sound, only the core is larger), and skipped while minimisation has
-            taken more than MINIMIZE_SHARE of the time since the first core."""
+            taken more than MINIMIZE_SHARE of the time since the first core, or once it has
+            been tried for MINIMIZE_TRIAL_SECONDS and hardly ever removed a literal."""
             now = time.perf_counter()
             if self._started is None:
                 self._started = now
             if not self.minz or len(self.core) <= 1 or \
                     self._minimizing > MINIMIZE_ALLOWANCE + MINIMIZE_SHARE * (now - self._started):
+                return
+            if self._minimizing > MINIMIZE_TRIAL_SECONDS and \
+                    self._minimize_removed < MINIMIZE_MIN_YIELD * self._minimize_calls:
                 return
             end = now + MINIMIZE_SECONDS_PER_CORE
             self.core = sorted(self.core, key=lambda lit: self.wght[lit])
@@ -547,8 +560,10 @@ def _anytime_rc2(search):
                 while i < len(self.core) and time.perf_counter() < end:
                     to_test = self.core[:i] + self.core[i + 1:]
                     res = self._call_oracle(assumptions=to_test)
+                    self._minimize_calls += 1
                     if res is False:
                         self.core = to_test
+                        self._minimize_removed += 1
                     elif res is True:
                         i += 1
                     else:
