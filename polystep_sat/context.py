@@ -27,7 +27,7 @@ class SearchContext:
         self.start = time.perf_counter() if start is None else start  # the limit counts from here
         self.deadline = None if time_limit is None else self.start + float(time_limit)
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng = None
         self.backend = backend
         self.on_improve = on_improve        # callable(assignment, cost, hard_unsat)
         self.stop_event = stop_event        # threading.Event or None
@@ -45,6 +45,14 @@ class SearchContext:
         self.trace = []                     # (seconds, hard_unsat, cost)
         self.timings = {}
         self.info = {}
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The run's random stream, from ``seed``: made on first use, so that a run proven
+        before any search starts never imports numpy.random (28 ms of a 0.3 s proof)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
 
     # ------------------------------------------------------------ time
     def elapsed(self) -> float:
