@@ -38,7 +38,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_real import check, list_instances, load_formula, run_command  # noqa: E402
+from bench_real import check, compile_package, list_instances, load_formula, run_command  # noqa: E402
 
 # The process must end this long after its limit at the latest.
 LATE_AFTER = 0.2
@@ -123,6 +123,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "guard")
     args = ap.parse_args(argv)
     command = "python benchmarks/bench_guard.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    compile_package()
     rows = []
     cores = [int(c) for c in args.cores.split(",")]
 

@@ -450,6 +450,17 @@ def markdown(rows: list[dict], solvers: list[str], seconds: list[float], command
 
 # --------------------------------------------------------------------------- main
 
+def compile_package() -> None:
+    """Byte-compile polystep_sat before timing it, as ``pip install`` does: with
+    PYTHONDONTWRITEBYTECODE set (this machine's environment) an editable checkout is
+    compiled again by every run, 0.05-0.1 s of a small file's time to proof."""
+    import compileall
+
+    import polystep_sat
+
+    compileall.compile_dir(str(Path(polystep_sat.__file__).parent), quiet=1)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dir", type=Path, help="folder of *.wcnf / *.cnf files (compressed too)")
@@ -474,6 +485,7 @@ def main(argv=None) -> int:
 
     if not args.dir.is_dir():
         ap.error(f"{args.dir}: not a folder")
+    compile_package()
     try:
         seconds = [float(s) for s in args.seconds.split(",") if s.strip()]
     except ValueError:
