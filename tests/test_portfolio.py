@@ -389,8 +389,12 @@ def test_core_minimisation_stops_once_it_has_been_tried_and_removed_nothing():
                                       (MINIMIZE_TRIAL_SECONDS / 2, 0, True)):
         rc2 = _anytime_rc2(search)
         calls = []
-        real = rc2._call_oracle
-        rc2._call_oracle = lambda assumptions=[], **kw: (calls.append(assumptions), real(assumptions, **kw))[1]  # noqa: B006
+
+        def counted(assumptions=(), real=rc2._call_oracle, **kw):
+            calls.append(assumptions)
+            return real(list(assumptions), **kw)
+
+        rc2._call_oracle = counted
         rc2._started = time.perf_counter() - 100           # the share rule would allow it
         rc2._minimizing, rc2._minimize_calls, rc2._minimize_removed = tried, 100, removed
         rc2.core = list(rc2.wght)[:6]                        # selectors of soft clauses
