@@ -19,7 +19,7 @@ from polystep_sat.methods import auto
 from polystep_sat.methods.walksat import WalkSAT
 from polystep_sat.portfolio.messages import decode, encode
 from polystep_sat.portfolio.sat_search import SatSearch
-from polystep_sat.portfolio.sharing import SEARCH_MIN_SHARE, Turns, share
+from polystep_sat.portfolio.sharing import Turns, share
 from polystep_sat.portfolio.side import worth_starting
 from polystep_sat.generate import random_ksat, random_weighted_partial, weighted_mis, weighted_set_cover
 from polystep_sat.dimacs import write_dimacs
@@ -295,43 +295,6 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
         turns.tick()
     assert turns.share == 0.5  # ...earns its share back
     turns.end()
-
-
-def _turn_times(turns, ctx, until):
-    """Seconds spent in SAT turns and in search turns, ticking until ``until``."""
-    sat = search = 0.0
-    last = time.perf_counter()
-    while last < until:
-        turns.tick()
-        time.sleep(0.005)
-        now = time.perf_counter()
-        if turns.sat_turn:
-            sat += now - last
-        else:
-            search += now - last
-        last = now
-    return sat, search
-
-
-def test_on_one_core_the_search_keeps_its_share_of_the_time_limit():
-    # (the default lost to the search alone at half the limit on two real files when the
-    # SAT side had half the core from the start)
-    f = weighted_mis(40, seed=3)
-    ctx = SearchContext(f.n_vars, time_limit=2.0)
-    turns = Turns(_FakeSide(f, []), ctx, first=0.0, slice_seconds=0.05, sat_share=0.5)
-    sat, search = _turn_times(turns, ctx, ctx.deadline)
-    turns.end()
-    assert search >= SEARCH_MIN_SHARE * 2.0 - 0.1     # an even split would give it 1.0
-    assert sat >= 0.5                                  # the SAT side had its turns first
-
-
-def test_the_first_turn_is_not_cut_for_the_search():
-    f = weighted_mis(40, seed=3)
-    ctx = SearchContext(f.n_vars, time_limit=0.5)
-    turns = Turns(_FakeSide(f, []), ctx, first=0.3, slice_seconds=0.05)
-    sat, search = _turn_times(turns, ctx, ctx.start + 0.25)
-    turns.end()
-    assert search == 0.0 and sat >= 0.2
 
 
 def test_pinned_to_one_core_the_default_still_proves(monkeypatch, no_first_try):

@@ -21,13 +21,6 @@ from ..verify import evaluate
 
 # How often the search's incumbent may go to the SAT side (it costs a bit-pack and a pipe write).
 SEND_EVERY = 0.5
-# On one core, after the SAT side's first turn, the search's turns add up to at least this share
-# of the time limit: the default must be no worse than the search alone at half the limit, and
-# with the first try and the SAT side's turns taking their 0.5 from the start, it lost to it on
-# af-synthesis (119 against 118) and the Ramsey file (236 against 232) at 10 s (bench_guard, 2 of 114).
-SEARCH_MIN_SHARE = 0.6
-# Less room than this for the SAT side is none: the search keeps the core.
-MIN_TURN_SECONDS = 0.05
 
 
 class Turns:
@@ -47,9 +40,7 @@ class Turns:
     neither side's turn brought anything, the share drifts back towards
     ``sat_share``: a search stuck in a local optimum does not keep the core
     from a SAT search that needs seconds a step (af-synthesis, one core, 60 s:
-    the SAT side's linear search ended at 118 on a tenth of the core). After
-    the first turn, the SAT side's turns are cut so that the search's add up
-    to SEARCH_MIN_SHARE of the time limit by the deadline.
+    the SAT side's linear search ended at 118 on a tenth of the core).
     """
 
     def __init__(self, side, ctx, first: float = 2.0, slice_seconds: float = 0.5, sat_share: float = 0.5,
@@ -65,8 +56,6 @@ class Turns:
         self.switch_at = time.perf_counter() + first
         self.first_turn = True
         self.last_useful = None          # in the first turn: when the SAT side last brought something
-        self.search_seconds = 0.0        # the search's turns so far
-        self.search_since = None         # when the search's current turn began
 
     def tick(self, useful: bool = False) -> None:
         now = time.perf_counter()
@@ -83,16 +72,9 @@ class Turns:
         self.sat_turn = not self.sat_turn
         if self.sat_turn:
             self.search_useful = self.ctx.best_key != self.key_at_switch
-            self.search_seconds += now - self.search_since
-            self.search_since = now
-            room = self._sat_room(now)
-            if room < MIN_TURN_SECONDS:   # the rest of the time is owed to the search: it keeps the core
-                self.sat_turn = False
-                self.switch_at = now + 2 * self.slice
-                return
             self.ctx.pause_search()
             self.side.resume()
-            self.switch_at = now + min(2 * self.slice * self.share, room)
+            self.switch_at = now + 2 * self.slice * self.share
         else:
             if self.useful:
                 self.share = self.start_share
@@ -104,15 +86,7 @@ class Turns:
             self.key_at_switch = self.ctx.best_key
             self.side.pause()
             self.ctx.resume_search()
-            self.search_since = now
             self.switch_at = now + 2 * self.slice * (1 - self.share)
-
-    def _sat_room(self, now: float) -> float:
-        """Seconds the SAT side may still have before the deadline, the search's share kept."""
-        if self.ctx.deadline is None or not self.ctx.time_limit:
-            return float("inf")
-        owed = SEARCH_MIN_SHARE * self.ctx.time_limit - self.search_seconds
-        return (self.ctx.deadline - now) - max(0.0, owed)
 
     def end(self) -> None:
         self.ctx.resume_search()
