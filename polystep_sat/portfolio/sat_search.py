@@ -103,7 +103,7 @@ MINIMIZE_ALLOWANCE = 0.1
 # its SAT calls have removed a literal. On Security test1 and test54 no call of 405 and 265
 # removed one (0.16 s of 0.26 s and 0.38 s); where minimisation pays (quantum-circuit,
 # staff-scheduling, wqueens: 30-80% of the calls), and on files with cores of 2-5 literals
-# (c1355: fifteen cores found minimal, then one of 33 cut to 8), it never gets near the trial.
+# (c1355: three cores of 2 found minimal, then one of 33 cut to 8), it never gets near the trial.
 MINIMIZE_TRIAL_SECONDS = 0.03
 MINIMIZE_MIN_YIELD = 0.02
 # A stratum (weight level) takes in every lighter weight down to 1/WEIGHT_BAND of its heaviest.
