@@ -91,13 +91,7 @@ def prepare_levels(real: Path, suite: Path, min_weights: int, folder: Path) -> i
     """Links to --real's Security-CPS files and to the suite's files with ``min_weights`` or
     more distinct soft weights, with their known costs in instances.tsv."""
     folder.mkdir()
-    known = {}
-    if (real / "instances.tsv").exists():
-        with open(real / "instances.tsv") as fh:
-            for line in fh:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) > 1:
-                    known[cols[0]] = cols[1]
+    known = bench_real.known_costs(real)
     rows = []
     for path in sorted(real.glob("Security-CriticalCyber*")):
         (folder / path.name).symlink_to(path.resolve())
