@@ -42,8 +42,8 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
         bounds and a solution-improving search, on formulas up to 5M literals,
         so that optima are proven when within reach; on one core the two take
         turns; up to 200,000 literals its first phases are first tried here for
-        up to 1 s, 10% of the time left), "polystep" (the pipeline alone: PolyStep, rounding and a
-        WalkSAT or clause-weighting polish), "walksat", "cwls" (the
+        up to 1 s, 10% of the time left), "polystep" (the pipeline alone:
+        PolyStep, rounding and a WalkSAT or clause-weighting polish), "walksat", "cwls" (the
         clause-weighting local search alone), "openai-es", "cma-es",
         "random" or "exact" (PySAT's RC2 alone; complete, for small instances).
     time_limit : wall-clock seconds from this call, reading ``cnf`` included
