@@ -24,6 +24,9 @@ SEEDS = [
     b"c new format\nh 1 2 0\n3 -3 4 0\nh -1 0\n7 2 -4 0\n",
     b"p cnf 3 2\n 1 -2\n 3 0 -1\n2 0\n",
     b"c x\n\np cnf 2 1\r\n1 -2 0\r\n",
+    # weights of 0: first, after a clause, in both WCNF formats (META4ICS' Security-CPS files)
+    b"p wcnf 3 4 100\n0 1 2 0\n100 -1 3 0\n0 -3 0\n5 2 0\n",
+    b"0 1 2 0\nh -1 3 0\n0 -3 0\n0 2 0\n",
 ]
 
 
