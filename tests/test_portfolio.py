@@ -231,6 +231,23 @@ def test_a_local_search_restarts_from_an_offered_start():
     assert ws.best_key == (0, want)
 
 
+def test_an_offered_start_is_dropped_once_something_better_is_known():
+    """An offer waits for the local search's next chunk; by then the search may have found
+    better (PolyStep's phase, seconds long): restarting there would throw that away."""
+    f = weighted_mis(200, seed=4)
+    want, a = optimum(f, time_limit=30)
+    worse = np.zeros(f.n_vars, dtype=bool)   # the empty set: hard-feasible, costly
+    ctx = SearchContext(f.n_vars, time_limit=None)
+    ctx.offer_start(worse, (0, evaluate(f, worse).cost))   # the best known when it was offered
+    ctx.report(a, 0, want)                                   # then the search found the optimum
+    ws = WalkSAT(f, seed=1)
+    ws.set_assignment(a)
+    ws.run(max_flips=2_000, ctx=ctx)
+    assert ws.restarts == 0 and ctx.start_offer is None and ws.best_key == (0, want)
+    ctx.offer_start(a, (0, want))                            # one still the best is taken
+    assert ctx.take_start() is a
+
+
 def test_turns_on_one_core_pause_one_side_at_a_time():
     f = weighted_mis(40, seed=3)
     ctx = SearchContext(f.n_vars, time_limit=5)
