@@ -123,25 +123,13 @@ class SearchContext:
         elif self.lower_bound is not None and key[1] <= self.lower_bound:
             self.prove_optimum(key[1])
 
-    def offer_start(self, assignment, key=None) -> None:
-        """A better point found elsewhere, ``key`` its (hard_unsat, cost): the local search
-        restarts from it at its next chunk, if it is still the best known by then."""
-        self.start_offer = (assignment, key)
+    def offer_start(self, assignment) -> None:
+        """A better point found elsewhere: the local search restarts from it at its next chunk."""
+        self.start_offer = assignment
 
     def take_start(self):
-        """The point offered, or None when a better one has been found since. An offer waits
-        for the local search's next chunk, which may come seconds later (after PolyStep's
-        phase): on 100,000-variable random 3-SAT the SAT side's first model (53,000 falsified
-        clauses, offered at 1.3 s, when it was the best) restarted WalkSAT at 9 s, where
-        PolyStep's rounding had 1,786, and the run ended at 489-634 against the search
-        alone's 357-379."""
         offer, self.start_offer = self.start_offer, None
-        if offer is None:
-            return None
-        assignment, key = offer
-        if key is not None and self.best_key is not None and self.best_key < tuple(key):
-            return None
-        return assignment
+        return offer
 
     def report(self, assignment, hard_unsat: int, cost: int, source: str = "search") -> bool:
         """Offer a candidate; keep it (a copy, on the host) if it is the best so far.

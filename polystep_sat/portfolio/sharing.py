@@ -108,7 +108,7 @@ def take_claim(formula, ctx, kind: str, cost: int, a) -> bool:
         return False  # never trust a claim the independent evaluation does not confirm
     useful = ctx.report(a, 0, cost, source="sat") and kind == "model"
     if useful:
-        ctx.offer_start(a, (0, cost))
+        ctx.offer_start(a)
     if kind == "opt":
         ctx.prove_optimum(cost)
         ctx.info["sat_side"] = "proved the optimum"
