@@ -204,7 +204,7 @@ class SatSearch:
     def hard_model(self, deadline: float) -> None:
         """A model of the hard clauses from each of ``self.hard_model_passes``, the cheapest
         kept (each reported as it improves); each pass after the first gets at most twice the
-        time the first took (0.05 s at least). None without hard clauses: a "model" of no clauses
+        time the first took (0.05 s at least). Nothing without hard clauses: a "model" of no clauses
         became the local search's start after PolyStep (3-SAT, 100k: 53,000 falsified, not 1,786)."""
         if not self.hard:
             return
