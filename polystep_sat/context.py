@@ -38,6 +38,7 @@ class SearchContext:
         self.proven_cost = None             # the optimum, once a complete solver proved it
         self.lower_bound = None             # a proven lower bound on the cost (the SAT side's)
         self.start_offer = None             # a better point found elsewhere, for the local search
+        self.search_cores = None            # cores left to the search (None: all the process may use)
         self._halt = False                  # set by request_stop()
         self._may_run = threading.Event()   # cleared while the SAT side has the only core
         self._may_run.set()

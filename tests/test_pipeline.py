@@ -213,6 +213,52 @@ def test_equal_weights_race_walksat_and_cwls_and_the_one_ahead_goes_on(make, win
     assert (r.n_hard_unsat, r.cost) <= tuple(race[winner])   # the winner went on from its best
 
 
+@pytest.mark.parametrize("free_cores, side_by_side", [(2, True), (1, False)])
+def test_a_timed_race_runs_both_searches_at_once_when_a_core_is_free(monkeypatch, free_cores, side_by_side):
+    from polystep_sat.methods import polystep_pipeline as pp
+
+    calls = []
+    real = pp._race_side_by_side
+
+    def recorded(ws, cw, ctx):
+        calls.append((ws.flips, cw.flips))
+        real(ws, cw, ctx)
+        calls.append((ws.flips, cw.flips))
+
+    monkeypatch.setattr(pp, "cores", lambda: free_cores)
+    monkeypatch.setattr(pp, "_race_side_by_side", recorded)
+    r = solve(random_ksat(3000, 4.26, seed=3), method="polystep", time_limit=2.0, seed=0)
+    race = r.info["race"]
+    assert r.verified and r.info["engine"] == race["winner"]
+    assert (r.n_hard_unsat, r.cost) <= min(tuple(race["walksat"]), tuple(race["cwls"]))
+    assert bool(calls) == side_by_side
+    if side_by_side:   # both searched in the race
+        (w0, c0), (w1, c1) = calls
+        assert w1 > w0 and c1 > c0
+
+
+def test_the_race_leaves_the_core_of_a_running_sat_side_alone(monkeypatch):
+    from polystep_sat.methods import auto
+    from polystep_sat.methods import polystep_pipeline as pp
+
+    monkeypatch.setattr(auto, "cores", lambda: 2)
+    monkeypatch.setattr(pp, "cores", lambda: 2)
+    monkeypatch.setattr(pp, "_race_side_by_side", lambda *a: pytest.fail("the race took the SAT side's core"))
+    seen = []
+    real_run = pp.run_polystep
+
+    def run(formula, ctx, **kw):
+        seen.append(ctx.search_cores)
+        return real_run(formula, ctx, **kw)
+
+    monkeypatch.setattr(pp, "run_polystep", run)
+    # past the first try's size, unweighted with hard clauses: the SAT side starts, then the race
+    from polystep_sat.generate import graph_colouring
+    f = graph_colouring(3000, seed=1)
+    r = solve(f, method="auto", time_limit=3.0, seed=0)
+    assert r.verified and seen == [1]
+
+
 def _unweighted_partial_where_cwls_wins():
     from pathlib import Path
 

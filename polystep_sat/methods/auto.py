@@ -58,6 +58,7 @@ def run_auto(formula, ctx, exact: bool = True, **options):
         budget = ctx.remaining() if ctx.deadline is not None else 1e9
         side = SatSide(formula, time_limit=budget)
         ctx.info["sat_side"] = "started"
+        ctx.search_cores = max(1, cores() - 1)     # the child has one
     if side is None:
         drop_prestarted()   # the command line's early child, if it started one
         run_polystep(formula, ctx, **options)

@@ -31,13 +31,14 @@ ahead goes on (:func:`choose_engine`, :func:`_race`).
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from .kernel_loading import load_search_kernels, search_can_start
 from .first_answer import first_answer
-from ..backend import get_array_module, to_numpy
+from ..backend import cores, get_array_module, to_numpy
 from ..optim.polystep import PolyStep
 from ..relax.objective import RelaxedObjective
 from ..relax.rounding import best_rounding
@@ -403,19 +404,22 @@ def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
     except SetupInterrupted:  # the deadline or a signal came first: the answers so far stand
         ctx.info["setup_interrupted"] = True
         return
-    turns = 2 * RACE_ROUNDS
-    if ctx.deadline is not None:
-        seconds = RACE_SHARE * max(ctx.remaining(), 0.0) / turns
+    if ctx.deadline is not None and (ctx.search_cores or cores()) >= 2:
+        _race_side_by_side(ws, cw, ctx)
     else:
-        slice_flips = max(1_000, int(RACE_SHARE * flips / turns))
-    for i in range(turns):
-        searcher = (ws, cw)[i % 2]
+        turns = 2 * RACE_ROUNDS
         if ctx.deadline is not None:
-            searcher.run(deadline=min(ctx.deadline, time.perf_counter() + seconds), ctx=ctx)
+            seconds = RACE_SHARE * max(ctx.remaining(), 0.0) / turns
         else:
-            searcher.run(max_flips=slice_flips, ctx=ctx)
-        if searcher.solved or ctx.should_stop():
-            break
+            slice_flips = max(1_000, int(RACE_SHARE * flips / turns))
+        for i in range(turns):
+            searcher = (ws, cw)[i % 2]
+            if ctx.deadline is not None:
+                searcher.run(deadline=min(ctx.deadline, time.perf_counter() + seconds), ctx=ctx)
+            else:
+                searcher.run(max_flips=slice_flips, ctx=ctx)
+            if searcher.solved or ctx.should_stop():
+                break
     winner = cw if cw.best_key <= ws.best_key else ws
     ctx.info["race"] = {"walksat": [int(k) for k in ws.best_key], "cwls": [int(k) for k in cw.best_key],
                         "winner": "cwls" if winner is cw else "walksat"}
@@ -430,6 +434,31 @@ def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
             ws.run(max_flips=rest, deadline=ctx.deadline, ctx=ctx)
         ctx.report(*ws.best())
         ctx.info["polish_flips"] = ctx.info.get("polish_flips", 0) + ws.flips
+
+
+def _race_side_by_side(ws, cw, ctx):
+    """The race with a core free for each search: both run at once for RACE_SHARE
+    of the time left (their kernels release the interpreter's lock), so the one
+    that goes on has lost no time to the other. Random 3-SAT at 1M variables,
+    60 s, two cores: the race in turns left WalkSAT 26M flips and 7,577
+    falsified clauses; WalkSAT alone, 39M flips and 6,610."""
+    end = min(ctx.deadline, time.perf_counter() + RACE_SHARE * max(ctx.remaining(), 0.0))
+    failed = []
+
+    def run_cwls():
+        try:
+            cw.run(deadline=end, ctx=ctx)
+        except BaseException as exc:  # re-raised here, in the thread that answers
+            failed.append(exc)
+
+    other = threading.Thread(target=run_cwls, name="race-cwls", daemon=True)
+    other.start()
+    try:
+        ws.run(deadline=end, ctx=ctx)
+    finally:
+        other.join()
+    if failed:
+        raise failed[0]
 
 
 # A kick's share of its segment follows its returns: times KICK_GAIN after a
