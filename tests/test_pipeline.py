@@ -1,5 +1,7 @@
 """The SAT pipeline: exact sparse cost matrices, rounding, and solve(method="polystep")."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -217,13 +219,20 @@ def test_equal_weights_race_walksat_and_cwls_and_the_one_ahead_goes_on(make, win
 def test_a_timed_race_runs_both_searches_at_once_when_a_core_is_free(monkeypatch, free_cores, side_by_side):
     from polystep_sat.methods import polystep_pipeline as pp
 
-    calls = []
+    spans = {}   # search -> (first chunk's start, last chunk's end) within the race
     real = pp._race_side_by_side
 
+    def timed(name, run):
+        def wrapped(*args, **kwargs):
+            t0 = time.perf_counter()
+            done = run(*args, **kwargs)
+            spans[name] = (spans.get(name, (t0, 0))[0], time.perf_counter(), done)
+            return done
+        return wrapped
+
     def recorded(ws, cw, ctx):
-        calls.append((ws.flips, cw.flips))
+        ws.run, cw.run = timed("walksat", ws.run), timed("cwls", cw.run)
         real(ws, cw, ctx)
-        calls.append((ws.flips, cw.flips))
 
     monkeypatch.setattr(pp, "cores", lambda: free_cores)
     monkeypatch.setattr(pp, "_race_side_by_side", recorded)
@@ -231,10 +240,32 @@ def test_a_timed_race_runs_both_searches_at_once_when_a_core_is_free(monkeypatch
     race = r.info["race"]
     assert r.verified and r.info["engine"] == race["winner"]
     assert (r.n_hard_unsat, r.cost) <= min(tuple(race["walksat"]), tuple(race["cwls"]))
-    assert bool(calls) == side_by_side
-    if side_by_side:   # both searched in the race
-        (w0, c0), (w1, c1) = calls
-        assert w1 > w0 and c1 > c0
+    assert bool(spans) == side_by_side
+    if side_by_side:   # both flipped, over the same stretch of time
+        (s_ws, e_ws, f_ws), (s_cw, e_cw, f_cw) = spans["walksat"], spans["cwls"]
+        assert f_ws > 0 and f_cw > 0
+        assert max(s_ws, s_cw) < min(e_ws, e_cw)
+
+
+@pytest.mark.parametrize("solver", ["walksat", "cwls"])
+def test_a_solved_search_ends_the_race_side_by_side_at_once(solver):
+    from polystep_sat.methods.polystep_pipeline import _race_side_by_side
+
+    class Search:   # the race's side of a local search: run() until the deadline, until() or solved
+        def __init__(self, solves):
+            self.solves, self.solved = solves, False
+
+        def run(self, deadline, ctx, until):
+            while time.perf_counter() < deadline and not until():
+                if self.solves:   # nothing left to satisfy (a cost above 0 is possible: no stop from ctx)
+                    self.solved = True
+                    return
+                time.sleep(0.01)
+
+    ctx = SearchContext(10, time_limit=30, seed=0)
+    t0 = time.perf_counter()
+    _race_side_by_side(Search(solver == "walksat"), Search(solver == "cwls"), ctx)   # else RACE_SHARE of 30 s
+    assert time.perf_counter() - t0 < 1.0 and not ctx.should_stop()
 
 
 def test_the_race_leaves_the_core_of_a_running_sat_side_alone(monkeypatch):
@@ -252,11 +283,11 @@ def test_the_race_leaves_the_core_of_a_running_sat_side_alone(monkeypatch):
         return real_run(formula, ctx, **kw)
 
     monkeypatch.setattr(pp, "run_polystep", run)
-    # past the first try's size, unweighted with hard clauses: the SAT side starts, then the race
+    # unweighted with hard clauses, not proven by the first try: the SAT side starts, then the race
     from polystep_sat.generate import graph_colouring
     f = graph_colouring(3000, seed=1)
     r = solve(f, method="auto", time_limit=3.0, seed=0)
-    assert r.verified and seen == [1]
+    assert r.verified and seen == [1] and "race" in r.info
 
 
 def _unweighted_partial_where_cwls_wins():

@@ -175,9 +175,10 @@ class LocalSearch:
 
     # ---------------------------------------------------------- search
     def run(self, max_flips=None, deadline=None, ctx=None, report_every: float = 0.3,
-            chunk_seconds: float = 0.05):
+            chunk_seconds: float = 0.05, until=None):
         """Flip until ``max_flips`` flips, the ``deadline`` (perf_counter time),
-        ``ctx.should_stop()`` or a point with nothing left to satisfy.
+        ``ctx.should_stop()``, ``until()`` (asked between chunks) or a point with
+        nothing left to satisfy.
 
         Reports to ``ctx`` (when given) the best point after an improvement, at
         most every ``report_every`` seconds, and once more at the end.
@@ -207,7 +208,7 @@ class LocalSearch:
                 ctx.report(*self.best())
                 last_report = time.perf_counter()
                 pending = False
-            if ctx is not None and ctx.should_stop():
+            if (ctx is not None and ctx.should_stop()) or (until is not None and until()):
                 break
             if ctx is not None and ctx.start_offer is not None:
                 start = ctx.take_start()  # the SAT side's model, better than anything found so far

@@ -118,7 +118,7 @@ POLYSTEP_MAX_LITERALS_PARTIAL = 10_000_000
 
 # Past this many literals a race would hold two searches' arrays at once: WalkSAT alone.
 RACE_MAX_LITERALS = 20_000_000
-# Share of the polish time the race takes, in this many rounds of one slice each.
+# Share of the polish time the race takes; taking turns (one core), in this many rounds of one slice each.
 RACE_SHARE = 0.2
 RACE_ROUNDS = 3
 
@@ -387,8 +387,9 @@ def _normalised(weights):
 
 
 def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
-    """WalkSAT and the clause-weighting search from ``start``, taking turns
-    for RACE_SHARE of the time (or of ``flips``) in RACE_ROUNDS rounds; then
+    """WalkSAT and the clause-weighting search from ``start`` for RACE_SHARE
+    of the time (or of ``flips``): side by side where a core is free for each
+    (:func:`_race_side_by_side`), else taking turns in RACE_ROUNDS rounds; then
     the one with the better best point goes on alone from where it is (ties:
     the clause-weighting search)."""
     from .clause_index import SetupInterrupted
@@ -443,18 +444,28 @@ def _race_side_by_side(ws, cw, ctx):
     60 s, two cores, same session: 7,109 / 7,558 falsified clauses, against
     8,212 / 8,200 with the race in turns (benchmarks/results/ksat_1m_race_side_by_side.md)."""
     end = min(ctx.deadline, time.perf_counter() + RACE_SHARE * max(ctx.remaining(), 0.0))
+    over = threading.Event()     # one search has nothing left to satisfy: the race is over
     failed = []
+
+    def run(searcher):
+        searcher.run(deadline=end, ctx=ctx, until=over.is_set)
+        if searcher.solved:
+            over.set()
 
     def run_cwls():
         try:
-            cw.run(deadline=end, ctx=ctx)
+            run(cw)
         except BaseException as exc:  # re-raised here, in the thread that answers
             failed.append(exc)
+            over.set()
 
     other = threading.Thread(target=run_cwls, name="race-cwls", daemon=True)
     other.start()
     try:
-        ws.run(deadline=end, ctx=ctx)
+        run(ws)
+    except BaseException:
+        over.set()   # the other search ends at its next chunk, not at the race's end
+        raise
     finally:
         other.join()
     if failed:
