@@ -37,12 +37,16 @@ def warm_up(log=None) -> dict:
     small = random_ksat(200, 4.26, seed=0)
 
     def dimacs():
-        # large enough for the compiled reader (small files parse interpreted)
+        # large enough for the compiled reader (small files parse interpreted), and with a
+        # comment among the clauses: the vectorised path reads the well-formed files up to
+        # 8 MB, so without it the byte kernel compiled inside the first bigger file's limit
         f = random_ksat(max(2_000, JIT_MIN_BYTES // 40), 4.26, seed=0)
         fd, path = tempfile.mkstemp(suffix=".cnf")
         os.close(fd)
         try:
             write_dimacs(f, path)
+            with open(path, "a") as fh:
+                fh.write("c a comment among the clauses\n1 -2 0\n")
             read_dimacs(path)
         finally:
             os.unlink(path)

@@ -222,6 +222,22 @@ def test_warmup_command_compiles_and_reports():
     assert "clause-weighting search" in p.stderr
 
 
+def test_warmup_compiles_the_byte_kernel_the_big_files_are_read_with(monkeypatch):
+    # The warm-up's file went the vectorised way (well-formed, under 8 MB), so the byte
+    # kernel a bigger file needs compiled inside that file's limit: on CI's clean clone a
+    # 200k-variable file with a 3 s limit answered s UNKNOWN, nothing parsed
+    import polystep_sat.dimacs_scan as scan
+    from polystep_sat.dimacs import _scan
+    from polystep_sat.solver import _polarity_kernel
+    from polystep_sat.verify import _satisfied_kernel
+    from polystep_sat.warmup import warm_up
+
+    monkeypatch.setattr(scan, "_jitted", {})
+    warm_up()
+    for kernel in (_scan, _polarity_kernel, _satisfied_kernel):
+        assert kernel in scan._jitted and scan._jitted[kernel].signatures, kernel.__name__
+
+
 @pytest.mark.parametrize("json_mode", [False, True])
 def test_cli_answers_on_its_own_when_the_search_overruns_its_limit(monkeypatch, capfd, json_mode):
     # A method stuck in a call that never checks the clock (like a first-run
