@@ -12,7 +12,7 @@ from .inputs import as_formula
 from .methods import DEFAULT_METHOD, get_method
 from .result import OPTIMUM, SATISFIABLE, UNKNOWN, UNSATISFIABLE, Result
 from .methods.kernel_loading import SEARCH_START_SECONDS
-from .verify import evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify
+from .verify import PYSAT_CHECK_MAX_LITERALS, evaluate, hard_clauses_satisfiable, optimum as exact_optimum, verify
 
 # Share of the time limit the SAT call on the hard clauses may use.
 HARD_CHECK_SHARE = 0.25
@@ -77,6 +77,7 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
             raise ValueError(f"start has shape {start.shape}, expected ({formula.n_vars},)")
         ctx.start_hint = start
     infeasible = False
+    hard_oracle = None
     if formula.is_partial:
         with ctx.phase("hard_check"):
             from .portfolio.first_try import first_try_takes   # PySAT: loaded for the check anyway
@@ -86,7 +87,10 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
             # on the first try's formulas, the model of its first pass (the soft literals as
             # phases), so that it need not load the hard clauses again (see first_try)
             phased = first_try_takes(formula)
-            feasible, a0 = hard_clauses_satisfiable(formula, budget, soft_phases=phased)
+            # its solver, holding the hard clauses, is kept for the answer's PySAT cross-check
+            kept = [] if formula.n_literals <= PYSAT_CHECK_MAX_LITERALS else None
+            feasible, a0 = hard_clauses_satisfiable(formula, budget, soft_phases=phased, keep=kept)
+            hard_oracle = kept[0] if kept else None
             ctx.hard_model_phased = bool(feasible) and phased
         if feasible is False:
             infeasible = True
@@ -111,7 +115,12 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
     if formula.n_vars == 0 and not infeasible:
         ctx.report(np.zeros(0, dtype=bool), *_key(evaluate(formula, np.zeros(0, dtype=bool))))
 
-    return _finish(formula, ctx, method, complete and finished, infeasible, timings, compute_optimum)
+    try:
+        return _finish(formula, ctx, method, complete and finished, infeasible, timings, compute_optimum,
+                       hard_oracle)
+    finally:
+        if hard_oracle is not None:
+            hard_oracle.delete()
 
 
 def polarity_assignment(formula) -> np.ndarray:
@@ -156,7 +165,7 @@ def _key(ev):
     return ev.n_hard_unsat, ev.cost
 
 
-def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum) -> Result:
+def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum, hard_oracle=None) -> Result:
     timings.update(ctx.timings)
     common = dict(method=method, n_vars=formula.n_vars, n_clauses=formula.n_clauses, seed=ctx.seed,
                   trace=[(t, c) for t, h, c in ctx.trace if h == 0], info=ctx.info, timings=timings)
@@ -166,7 +175,7 @@ def _finish(formula, ctx, method, proven, infeasible, timings, compute_optimum) 
     if a is None:
         return Result(None, None, None, None, UNKNOWN, False, **common)
     t = time.perf_counter()
-    ok, ev = verify(formula, a, claimed_cost=ctx.best_key[1])
+    ok, ev = verify(formula, a, claimed_cost=ctx.best_key[1], hard_oracle=hard_oracle)
     ok = ok and ev.n_hard_unsat == ctx.best_key[0]
     timings["verify"] = time.perf_counter() - t
     lower_bound = ctx.lower_bound

@@ -106,6 +106,37 @@ def test_hard_clause_check():
     assert feasible and evaluate(g, a).n_hard_unsat == 0
 
 
+def test_the_cross_check_confirms_the_hard_clauses_with_the_hard_check_s_solver():
+    # the kept solver holds the hard clauses: one call under the model replaces loading them again,
+    # and it still catches a hard clause the NumPy evaluation would wrongly call satisfied
+    import polystep_sat.verify as verify_module
+
+    f = random_weighted_partial(30, 60, 40, seed=4)
+    kept = []
+    feasible, a = hard_clauses_satisfiable(f, time_limit=5, keep=kept)
+    assert feasible and len(kept) == 1
+    oracle = kept[0]
+    try:
+        ev = evaluate(f, a)
+        assert verify(f, a, claimed_cost=ev.cost, pysat=True, hard_oracle=oracle)[0]
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            b = rng.random(f.n_vars) < 0.5
+            evb = evaluate(f, b)
+            if evb.n_hard_unsat == 0:
+                continue
+            wrong = evb.satisfied.copy()
+            wrong[f.hard] = True      # as if the evaluation had missed the falsified hard clauses
+            assert not verify_module._pysat_crosscheck(f, b, wrong, oracle)
+            assert not verify_module._pysat_crosscheck(f, b, wrong)
+            # the right evaluation checks out either way
+            assert verify_module._pysat_crosscheck(f, b, evb.satisfied, oracle)
+    finally:
+        oracle.delete()
+    assert hard_clauses_satisfiable(Formula.from_clauses([[1], [-1]], hard=[True, True], weights=[0, 0]),
+                                    time_limit=5, keep=kept)[0] is False and len(kept) == 1   # none kept
+
+
 def test_the_hard_check_with_soft_phases_keeps_the_soft_literals_it_can():
     # weighted MIS: hard "not both ends", soft "take the vertex"; CaDiCaL's own phases
     # (false) select nothing, the soft literals as phases a maximal independent set
