@@ -195,6 +195,8 @@ def test_engine_choice_follows_the_weights():
 
     assert choose_engine(random_ksat(50, 4.0, seed=0)) == "race"        # equal weights: WalkSAT and cwls race
     assert choose_engine(graph_colouring(10, seed=0)) == "race"         # unit soft weights, hard clauses
+    # past RACE_MAX_LITERALS (1.28M literals here) WalkSAT won every race measured: no race
+    assert choose_engine(random_ksat(100_000, 4.26, seed=0)) == "walksat"
     assert choose_engine(weighted_mis(50, seed=0)) == "cwls"
     assert choose_engine(weighted_mis(50, seed=0), "walksat") == "walksat"
     with pytest.raises(ValueError, match="unknown engine"):

@@ -116,8 +116,12 @@ POLYSTEP_MAX_LITERALS = 50_000_000
 POLYSTEP_MAX_LITERALS_PARTIAL = 10_000_000
 
 
-# Past this many literals a race would hold two searches' arrays at once: WalkSAT alone.
-RACE_MAX_LITERALS = 20_000_000
+# Past this many literals WalkSAT alone, no race. The clause-weighting search wins the race only on
+# the small real files (the largest unweighted one of instances/: 249,920 literals); from 650,000 to
+# 12.8M literals WalkSAT won every race measured, by 37-87% (random 3-SAT 100k / 300k / 1M, colouring
+# 50k / 500k, at 10-60 s). The race cost the winner: at 1M variables on two cores, 60 s, skipping it
+# gave 6,879 / 6,813 falsified against 6,999 / 6,963 (10% more flips), alternately in one session.
+RACE_MAX_LITERALS = 1_000_000
 # Share of the polish time the race takes; taking turns (one core), in this many rounds of one slice each.
 RACE_SHARE = 0.2
 RACE_ROUNDS = 3
@@ -440,9 +444,10 @@ def _race(formula, start, ctx, anneal, kicks, kick_share, flips, noise, rng):
 def _race_side_by_side(ws, cw, ctx):
     """The race with a core free for each search: both run at once for RACE_SHARE
     of the time left (their kernels release the interpreter's lock), so the one
-    that goes on has lost no time to the other. Random 3-SAT at 1M variables,
+    that goes on has lost little time to the other. Random 3-SAT at 1M variables,
     60 s, two cores, same session: 7,109 / 7,558 falsified clauses, against
-    8,212 / 8,200 with the race in turns (benchmarks/results/ksat_1m_race_side_by_side.md)."""
+    8,212 / 8,200 with the race in turns (benchmarks/results/ksat_1m_race_side_by_side.md;
+    since then formulas of that size skip the race, RACE_MAX_LITERALS)."""
     end = min(ctx.deadline, time.perf_counter() + RACE_SHARE * max(ctx.remaining(), 0.0))
     over = threading.Event()     # one search has nothing left to satisfy: the race is over
     failed = []
