@@ -189,6 +189,20 @@ def test_cupy_code_path_with_a_numpy_stand_in(monkeypatch):
     assert abs(r.n_unsat - r2.n_unsat) <= 0.01 * f.n_clauses
 
 
+def test_the_polish_noise_is_lower_on_large_formulas():
+    from polystep_sat.generate import graph_colouring
+    from polystep_sat.methods.polystep_pipeline import LARGE_NOISE, SMALL_NOISE, polish_noise
+
+    assert polish_noise(random_ksat(2_000, 4.26, seed=0)) == SMALL_NOISE
+    assert polish_noise(random_ksat(100_000, 4.26, seed=0)) == SMALL_NOISE     # 3-SAT at 100k: 0.3 did better
+    assert polish_noise(graph_colouring(60_000, seed=0)) == LARGE_NOISE       # hard clauses, 50k variables up
+    assert polish_noise(random_ksat(500_000, 3.0, seed=0)) == LARGE_NOISE
+    r = solve(random_ksat(300, 4.26, seed=1), method="polystep", time_limit=1.5, seed=0)
+    assert r.info["walksat_noise"] == SMALL_NOISE
+    r = solve(random_ksat(300, 4.26, seed=1), method="polystep", time_limit=1.5, seed=0, noise=0.45)
+    assert r.info["walksat_noise"] == 0.45
+
+
 def test_engine_choice_follows_the_weights():
     from polystep_sat.generate import graph_colouring, weighted_mis
     from polystep_sat.methods.polystep_pipeline import choose_engine

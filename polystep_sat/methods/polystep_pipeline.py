@@ -127,6 +127,26 @@ RACE_SHARE = 0.2
 RACE_ROUNDS = 3
 
 
+# WalkSAT's noise in the polish. Less noise descends further where a run gets few flips per
+# variable, but not everywhere (benchmarks/bench_noise.py: from one PolyStep start, by flips,
+# noise 0.2 against 0.3, results noise_*.md):
+# - graph colouring (hard clauses): 500k variables, 30M flips: 5,602-5,772 falsified against
+#   7,978-8,336; 50k, 10M flips: 355-359 against 552-558; 2k, 2M flips: 8-9 against 5-8;
+# - random 3-SAT: 1M, 30M flips, 3 seeds: 6,933-7,043 against 7,157-7,335; 100k, 20M flips:
+#   438-457 against 385-403 (worse); 10k, 4M flips: 30-39 against 29-30.
+# So 0.2 for partial formulas from 50k variables and any formula from 500k. No real file of
+# instances/ has 50k variables.
+SMALL_NOISE, LARGE_NOISE = 0.3, 0.2
+LARGE_NOISE_PARTIAL_MIN_VARS, LARGE_NOISE_MIN_VARS = 50_000, 500_000
+
+
+def polish_noise(formula) -> float:
+    """WalkSAT's noise in the polish of ``formula`` (see LARGE_NOISE)."""
+    n = formula.n_vars
+    large = n >= LARGE_NOISE_MIN_VARS or (formula.n_hard > 0 and n >= LARGE_NOISE_PARTIAL_MIN_VARS)
+    return LARGE_NOISE if large else SMALL_NOISE
+
+
 def choose_engine(formula, engine: str = "auto") -> str:
     """The local search that polishes PolyStep's rounding.
 
@@ -225,7 +245,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
                  epsilon: float = 1.0, final_epsilon: float = 1e-3, radius: float = 1.5,
                  final_radius: float | None = 0.5, update_fraction: float = 1.0, momentum: float = 0.0,
                  probes: int = 1, particle_dim: int = 2, max_steps: int | None = None, roundings: int = 4,
-                 noise: float = 0.3, init_noise: float = 0.02, report_every: float = 0.3,
+                 noise: float | None = None, init_noise: float = 0.02, report_every: float = 0.3,
                  backend: str | None = None, polystep: bool = True):
     """PolyStep on the relaxed formula, then rounding and a local-search polish.
 
@@ -263,7 +283,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
         (the polish then gets the rest). Default: none with a time limit (the
         schedules follow the clock), 1000 without one.
     roundings : Bernoulli(p) samples tried besides the threshold rounding.
-    noise : WalkSAT noise of the polish.
+    noise : WalkSAT noise of the polish. Default: :func:`polish_noise` (less on large
+        formulas).
     init_noise : spread of the initial probabilities around 0.5.
     backend : "numpy" or "cupy" (default: the context's).
     polystep : False leaves PolyStep out (no anneal, no returns): the local
@@ -272,6 +293,7 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of: {', '.join(OBJECTIVES)}")
     engine = choose_engine(formula, engine)
+    noise = polish_noise(formula) if noise is None else noise
     polish_share = ENGINE_DEFAULTS[engine]["polish_share"] if polish_share is None else polish_share
     kicks = ENGINE_DEFAULTS[engine]["kicks"] if kicks is None else kicks
     if not 0.0 <= polish_share < 1.0:
@@ -293,6 +315,8 @@ def run_polystep(formula, ctx, *, polish: bool = True, polish_share: float | Non
     n = formula.n_vars
     info = ctx.info
     info.update(method="polystep", backend=backend, objective=objective, engine=engine if polish else "none")
+    if polish and engine != "cwls":
+        info["walksat_noise"] = noise
     cap = POLYSTEP_MAX_LITERALS_PARTIAL if formula.is_partial else POLYSTEP_MAX_LITERALS
     if polish and backend == "numpy" and ctx.deadline is not None and formula.n_literals > cap:
         # On the CPU, PolyStep's set-up and steps grow faster than the formula past this
