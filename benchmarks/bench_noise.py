@@ -19,18 +19,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 
 def load(spec: str):
-    from polystep_sat import generate
-
+    """A number: random 3-SAT with that many variables; else as bench_hit_rate reads it."""
     if spec.isdigit():
-        return generate.random_ksat(int(spec), 4.26, seed=1), f"random 3-SAT, {int(spec):,} variables"
-    if spec.startswith("gen:"):
-        return eval(spec[4:], {"__builtins__": {}}, vars(generate)), spec[4:]   # noqa: S307 - our own command line
-    from polystep_sat.dimacs import read_dimacs
+        from polystep_sat import generate
 
-    return read_dimacs(spec), Path(spec).name
+        return generate.random_ksat(int(spec), 4.26, seed=1), f"random 3-SAT, {int(spec):,} variables"
+    from bench_hit_rate import load as load_file_or_generator
+
+    return load_file_or_generator(spec)
 
 
 def main() -> None:

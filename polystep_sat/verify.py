@@ -17,6 +17,8 @@ from .formula import Formula, exact_weight_sum
 # Above this many literals the PySAT cross-check (which loads the formula
 # into a SAT solver) is skipped by default; the NumPy evaluation still runs.
 PYSAT_CHECK_MAX_LITERALS = 2_000_000
+# The hard check's SAT solver (PySAT's name: CaDiCaL 1.9), whose calls sat_calls cuts into slices.
+HARD_CHECK_SOLVER = "cd19"
 # The cross-check's one call to the hard check's solver under the full model gives up (and the
 # hard clauses are loaded as the others are) past this long.
 ORACLE_CHECK_SECONDS = 1.0
@@ -135,7 +137,7 @@ def _pysat_crosscheck(formula: Formula, a: np.ndarray, satisfied: np.ndarray, ha
 
         # every variable assumed: propagation only, one short call
         res = solve_in_slices(hard_oracle, time.perf_counter() + ORACLE_CHECK_SECONDS, assumptions=model,
-                              name="cd19")
+                              name=HARD_CHECK_SOLVER)
         if res is False:
             return False
         if res:
@@ -213,14 +215,14 @@ def hard_clauses_satisfiable(formula: Formula, time_limit: float | None = None, 
 
     deadline = float("inf") if time_limit is None else time.perf_counter() + time_limit
     hard = np.flatnonzero(formula.hard)
-    s = Solver(name="cd19")
+    s = Solver(name=HARD_CHECK_SOLVER)
     kept = False
     try:
         if not load_chunks(s, formula_chunks(formula.indptr, formula.literals, hard), hard.size, deadline):
             return None, None
         if soft_phases:
             s.set_phases(soft_unit_literals(formula).tolist())
-        res = solve_in_slices(s, deadline, name="cd19")
+        res = solve_in_slices(s, deadline, name=HARD_CHECK_SOLVER)
         if res is None:
             return None, None
         if not res:

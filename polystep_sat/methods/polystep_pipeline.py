@@ -120,7 +120,8 @@ POLYSTEP_MAX_LITERALS_PARTIAL = 10_000_000
 # the small real files (the largest unweighted one of instances/: 249,920 literals); from 650,000 to
 # 12.8M literals WalkSAT won every race measured, by 37-87% (random 3-SAT 100k / 300k / 1M, colouring
 # 50k / 500k, at 10-60 s). The race cost the winner: at 1M variables on two cores, 60 s, skipping it
-# gave 6,879 / 6,813 falsified against 6,999 / 6,963 (10% more flips), alternately in one session.
+# gave 6,820 / 7,000 falsified and 37.4M / 34.5M flips against 8,271 / 7,237 and 21.9M / 28.3M,
+# alternately in one session (benchmarks/results/ksat_1m_no_race_*).
 RACE_MAX_LITERALS = 1_000_000
 # Share of the polish time the race takes; taking turns (one core), in this many rounds of one slice each.
 RACE_SHARE = 0.2
