@@ -294,3 +294,67 @@ def test_a_stop_during_the_set_up_ends_it_between_slices(monkeypatch):
     run_walksat(f, ctx)
     assert ctx.info["setup_interrupted"] and len(calls) == 3
     assert ctx.best_key == (0, evaluate(f, first).cost)
+
+
+def test_the_pick_drawn_a_step_early_stays_uniform():
+    """The kernel draws the next step's clause before a flip (to prefetch it); after
+    the flip, the pick must still be uniform over the clauses falsified then."""
+    from polystep_sat.methods.walksat import draw_ahead, pick_falsified
+
+    m = 12
+    hl = np.empty(0, np.int32)
+    counts = np.zeros(m, np.int64)
+    x = np.uint64(0x9E3779B97F4A7C15)
+    trials = 40_000
+    for _ in range(trials):
+        fl = np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1], np.int32)
+        nt = np.array([0] * 8 + [1] * 4, np.uint8)
+        pos = np.arange(m, dtype=np.int32)
+        ns = 8
+        nxt, x = draw_ahead(np.uint64(x), 0, ns, fl)   # (the kernels keep x a uint64)
+        # the flip, as the kernel keeps its lists: 2 and 5 satisfied (the last one
+        # moves into the hole), then 9 and 10 falsified (appended)
+        for d in (2, 5):
+            nt[d] = 1
+            ns -= 1
+            last = fl[ns]
+            fl[pos[d]] = last
+            pos[last] = pos[d]
+        for d in (9, 10):
+            nt[d] = 0
+            fl[ns] = d
+            pos[d] = ns
+            ns += 1
+        c, x = pick_falsified(np.uint64(x), nxt, 2, 0, ns, hl, fl, nt, np.uint64(2**31))
+        counts[c] += 1
+    falsified = [0, 1, 3, 4, 6, 7, 9, 10]
+    assert counts[[2, 5, 8, 11]].sum() == 0
+    expected = trials / len(falsified)
+    chi2 = float((((counts[falsified] - expected) ** 2) / expected).sum())
+    assert chi2 < 24.3      # chi-square, 7 degrees of freedom, p = 0.001
+
+
+@pytest.mark.parametrize("make", [
+    lambda: random_ksat(300, 4.26, seed=8),
+    lambda: odd_formula(4, weighted=True, with_hard=False),
+    lambda: odd_formula(5, weighted=False, with_hard=False),
+])
+def test_the_prefetching_steps_keep_the_bookkeeping_and_the_chunking(make):
+    """The steps that draw ahead (on by size: forced here on small formulas) keep
+    counts and lists right, and a walk does not depend on how it is chunked."""
+    f = make()
+    start = np.random.default_rng(1).random(f.n_vars) < 0.5
+
+    def walk(chunks):
+        ws = WalkSAT(f, noise=0.3, seed=9)
+        ws.ahead = True
+        ws.set_assignment(start)
+        for n in chunks:
+            ws.run(max_flips=n)
+            check_consistent(f, ws)
+        return ws
+
+    one, many = walk([6_000]), walk([1, 7, 992, 1000, 4000])
+    assert np.array_equal(one.a, many.a)
+    assert np.array_equal(one.best_assignment(), many.best_assignment())
+    assert WalkSAT(f).ahead is False          # below AHEAD_MIN_LITERALS: the plain steps
