@@ -299,34 +299,26 @@ def test_a_stop_during_the_set_up_ends_it_between_slices(monkeypatch):
 def test_the_pick_drawn_a_step_early_stays_uniform():
     """The kernel draws the next step's clause before a flip (to prefetch it); after
     the flip, the pick must still be uniform over the clauses falsified then."""
-    from polystep_sat.methods.walksat import draw_ahead, pick_falsified
+    from polystep_sat.methods.local_search import xs_below, xs_next
+    from polystep_sat.methods.walksat import ahead_slot
 
     m = 12
-    hl = np.empty(0, np.int32)
     counts = np.zeros(m, np.int64)
-    x = np.uint64(0x9E3779B97F4A7C15)
+    x = np.uint64(0x9E3779B97F4A7C15)       # (the kernels keep x a uint64)
     trials = 40_000
     for _ in range(trials):
-        fl = np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1], np.int32)
-        nt = np.array([0] * 8 + [1] * 4, np.uint8)
-        pos = np.arange(m, dtype=np.int32)
-        ns = 8
-        nxt, x = draw_ahead(np.uint64(x), 0, ns, fl)   # (the kernels keep x a uint64)
-        # the flip, as the kernel keeps its lists: 2 and 5 satisfied (the last one
+        fl = [0, 1, 2, 3, 4, 5, 6, 7]
+        x = np.uint64(xs_next(x))
+        nxt = fl[xs_below(x, len(fl))]      # the early draw, as the kernel makes it
+        # the flip, as the kernel keeps its list: 2 and 5 satisfied (the last one
         # moves into the hole), then 9 and 10 falsified (appended)
         for d in (2, 5):
-            nt[d] = 1
-            ns -= 1
-            last = fl[ns]
-            fl[pos[d]] = last
-            pos[last] = pos[d]
-        for d in (9, 10):
-            nt[d] = 0
-            fl[ns] = d
-            pos[d] = ns
-            ns += 1
-        c, x = pick_falsified(np.uint64(x), nxt, 2, 0, ns, hl, fl, nt, np.uint64(2**31))
-        counts[c] += 1
+            fl[fl.index(d)] = fl[-1]
+            fl.pop()
+        fl += [9, 10]
+        slot, x = ahead_slot(x, len(fl), 2, nxt not in (2, 5))
+        x = np.uint64(x)
+        counts[nxt if slot < 0 else fl[slot]] += 1
     falsified = [0, 1, 3, 4, 6, 7, 9, 10]
     assert counts[[2, 5, 8, 11]].sum() == 0
     expected = trials / len(falsified)

@@ -100,46 +100,23 @@ def _init_state(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, stop=None
         _init_range(a, cptr, clits, cw, unit, hard_w, nt, fl, hl, pos, st, c0, c1)
 
 
-@njit(inline="always")
-def pick_falsified(x, nxt, new, nh, ns, hl, fl, nt, hard_thr):
-    """A falsified clause and the next random state ``x``: with probability
-    ``hard_thr`` one of the ``nh`` in ``hl`` when any is falsified, else one of
-    all, uniformly.
-
-    ``nxt`` (when >= 0, only while no hard clause is falsified) is a clause drawn
-    uniformly from ``fl`` before the last flip (:func:`draw_ahead`), whose data
-    is already on its way to the cache. The pick stays exactly uniform over
-    ``fl`` now: one of the ``new`` clauses that flip appended with probability
-    new / ns, else ``nxt`` if it is still falsified, else one of those still
-    falsified (the first ns - new: the flip's removals kept them in front).
-    """
-    if nxt >= 0 and nh == 0:
-        x = xs_next(x)
-        u = xs_below(x, ns)
-        if u >= ns - new:
-            return fl[u], x
-        if nt[nxt] == 0:
-            return nxt, x
-        x = xs_next(x)
-        return fl[xs_below(x, ns - new)], x
+@njit(inline="always")  # scalars only: see local_search's note on arrays passed to a function
+def ahead_slot(x, ns, new, nxt_falsified):
+    """Where the pick after a flip finds its clause, exactly uniform over the ``ns``
+    in ``fl``, when the clause drawn a step early (uniform over ``fl`` before the
+    flip, whose data is already on its way to the cache) is ``nxt_falsified``
+    still: one of the ``new`` clauses the flip appended (slots ns - new .. ns - 1)
+    with probability new / ns, else the early draw if still falsified (-1), else
+    one of those still falsified (the first ns - new: the flip's removals kept
+    them in front). Returns ``(slot or -1, the next random state)``."""
     x = xs_next(x)
-    r = xs_draw(x)
-    if nh > 0 and r < hard_thr:
-        x = xs_next(x)
-        return hl[xs_below(x, nh)], x
-    x = xs_next(x)
-    idx = xs_below(x, nh + ns)
-    return (hl[idx] if idx < nh else fl[idx - nh]), x
-
-
-@njit(inline="always")
-def draw_ahead(x, nh, ns, fl):
-    """The next step's clause, drawn uniformly from ``fl`` now (-1 while a hard
-    clause is falsified), and the next random state."""
-    if nh > 0 or ns == 0:
+    u = xs_below(x, ns)
+    if u >= ns - new:
+        return u, x
+    if nxt_falsified:
         return -1, x
     x = xs_next(x)
-    return fl[xs_below(x, ns)], x
+    return xs_below(x, ns - new), x
 
 
 # ------------------------------------------------------------------- the kernel
@@ -175,7 +152,20 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
         if nh + ns == 0:
             break
         # ---- pick a falsified clause (hard ones first, mostly)
-        c, x = pick_falsified(x, nxt, new, nh, ns, hl, fl, nt, hard_thr)
+        if nxt >= 0 and nh == 0:  # with the clause drawn a step early (see ahead_slot)
+            slot, x = ahead_slot(x, ns, new, nt[nxt] == 0)
+            c = nxt if slot < 0 else fl[slot]
+        else:
+            x = xs_next(x)
+            r = xs_draw(x)
+            if nh > 0 and r < hard_thr:
+                x = xs_next(x)
+                idx = xs_below(x, nh)
+                c = hl[idx]
+            else:
+                x = xs_next(x)
+                idx = xs_below(x, nh + ns)
+                c = hl[idx] if idx < nh else fl[idx - nh]
         new = 0
         if kfix > 0:              # all clauses of one length: no pointer to load
             start = np.int64(c) * kfix
@@ -189,8 +179,10 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
             # (pointers, then lists, then counts) level by level, so the misses of a
             # level overlap instead of queueing (the counts of a list's first
             # PREFETCH_OCC clauses only: a long list is read in order).
-            nxt, x = draw_ahead(x, nh, ns, fl)
-            if nxt >= 0:
+            nxt = -1
+            if nh == 0:           # (the early draw is for picks among soft clauses only)
+                x = xs_next(x)
+                nxt = fl[xs_below(x, ns)]
                 if kfix > 0:
                     prefetch(clits, np.int64(nxt) * kfix)
                 else:
