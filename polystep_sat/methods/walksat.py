@@ -14,7 +14,7 @@ The flip loop is a numba kernel working on flat int32 arrays:
 A step picks a random falsified clause (a hard one with probability
 ``hard_pick`` when any is falsified; on large formulas without hard clauses
 the pick is drawn a step early and its data prefetched, see :mod:`.prefetch`:
-1.2-1.6 times the flips per second at 100k-1M variables), computes each of its
+1.2-1.9 times the flips per second at 100k-1M variables), computes each of its
 variables' break
 (the weight of clauses that would become false) by scanning the occurrences of
 the variable's true literal, and flips a break-0 variable if there is one,
@@ -58,7 +58,7 @@ _NSTATE = N_COMMON + 2
 PREFETCH_OCC = 16
 # Below this many literals the clause arrays sit in the cache and the prefetching
 # kernel is no faster (random 3-SAT, 10k variables: 0.9-1.0 times the flips per
-# second; 100k: 1.2-1.3; 1M: 1.3-1.6; benchmarks/results/walksat_rate_*).
+# second; 100k: 1.2-1.4; 1M: 1.3-1.9; benchmarks/results/walksat_rate_*).
 AHEAD_MIN_LITERALS = 500_000
 
 
@@ -127,7 +127,7 @@ def _flip_chunk(max_flips, a, cptr, kfix, clits, optr, occ, cw, unit, hard_w, nt
 
     With ``ahead`` (formulas without hard clauses, from AHEAD_MIN_LITERALS
     literals), each step draws the next step's clause and prefetches what it
-    reads: the walk is as likely as without, at 1.2-1.6 times the flips per
+    reads: the walk is as likely as without, at 1.2-1.9 times the flips per
     second at 100k-1M variables. Partial formulas keep the plain steps: theirs
     pick among falsified hard clauses much of the time.
 
