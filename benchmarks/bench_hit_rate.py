@@ -9,7 +9,8 @@ tabulates the costs reached:
 * by flips: ``--flips`` runs the clause-weighting search alone from a random
   start for that many flips (no clock involved), with ``--stall-flips``
   setting the flips without a better point after which a new try begins
-  (NuWLS's restart; ``cwls.STALL_FLIPS``).
+  (NuWLS's restart; ``cwls.STALL_FLIPS``) and ``--params`` the search's
+  parameter sets to compare (a row each).
 
 Pin it to one core (``taskset -c 0``) for the by-time rows to mean what the
 guard's one-core runs mean. FILE may also be ``gen:CALL``, a call of a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 from collections import Counter
@@ -38,7 +40,7 @@ def by_time(formula, method: str, seconds: float, seeds) -> list[int]:
     return [int(solve(formula, method=method, time_limit=seconds, seed=s).cost) for s in seeds]
 
 
-def by_flips(formula, flips: int, stall_flips: int, seeds) -> list[int]:
+def by_flips(formula, flips: int, stall_flips: int, seeds, params=None) -> list[int]:
     import polystep_sat.methods.cwls as cwls
 
     saved = cwls.STALL_FLIPS
@@ -46,7 +48,7 @@ def by_flips(formula, flips: int, stall_flips: int, seeds) -> list[int]:
     try:
         out = []
         for s in seeds:
-            search = cwls.ClauseWeightingSearch(formula, seed=s)
+            search = cwls.ClauseWeightingSearch(formula, seed=s, **(params or {}))
             search.set_assignment(np.random.default_rng(s).random(formula.n_vars) < 0.5)
             search.run(max_flips=flips)
             out.append(int(search.best_key[1]) if search.best_key[0] == 0 else -1)
@@ -74,6 +76,9 @@ def main() -> None:
     ap.add_argument("--seconds", default="", help="comma-separated time limits (by-time rows)")
     ap.add_argument("--flips", default="", help="comma-separated flip counts (cwls by flips)")
     ap.add_argument("--stall-flips", default="10000000", help="comma-separated; with --flips")
+    ap.add_argument("--params", default="[{}]",
+                    help='with --flips: a JSON list of cwls parameter sets, a row each ({}: the defaults), '
+                         'e.g. \'[{}, {"soft_smooth": 0.001}]\'')
     ap.add_argument("--seeds", type=int, default=10, help="seeds 1..N")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "hit_rate")
     args = ap.parse_args()
@@ -89,11 +94,13 @@ def main() -> None:
             print(rows[-1]["run"], sorted(Counter(costs).items()), flush=True)
     for flips in [int(float(x)) for x in args.flips.split(",") if x]:
         for stall in [int(float(x)) for x in args.stall_flips.split(",") if x]:
-            t = time.perf_counter()
-            costs = by_flips(formula, flips, stall, seeds)
-            rows.append(dict(run=f"cwls, {flips:,} flips, new try after {stall:,}", costs=costs,
-                             wall=time.perf_counter() - t))
-            print(rows[-1]["run"], sorted(Counter(costs).items()), flush=True)
+            for params in json.loads(args.params):
+                t = time.perf_counter()
+                costs = by_flips(formula, flips, stall, seeds, params)
+                shown = ", " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else ""
+                rows.append(dict(run=f"cwls, {flips:,} flips, new try after {stall:,}{shown}", costs=costs,
+                                 wall=time.perf_counter() - t))
+                print(rows[-1]["run"], sorted(Counter(costs).items()), flush=True)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out.with_suffix(".csv"), "w", newline="") as fh:
@@ -107,10 +114,11 @@ def main() -> None:
              "Command: `python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:]) + "`  ",
              f"Machine: {time.strftime('%Y-%m-%d %H:%M')}, runs one after the other in one process; "
              f"seeds 1-{args.seeds}.", "",
-             f"| run | runs at the best cost seen ({best}) | costs (cost: runs) | wall (s) |", "|---|---:|---|---:|"]
+             f"| run | runs at the best cost seen ({best}) | mean | costs (cost: runs) | wall (s) |",
+             "|---|---:|---:|---|---:|"]
     for r in rows:
         counts = Counter(r["costs"])
-        lines.append(f"| {r['run']} | {counts.get(best, 0)} of {len(r['costs'])} | "
+        lines.append(f"| {r['run']} | {counts.get(best, 0)} of {len(r['costs'])} | {np.mean(r['costs']):.2f} | "
                      + ", ".join(f"{c}: {k}" for c, k in sorted(counts.items())) + f" | {r['wall']:.1f} |")
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -235,6 +235,20 @@ def test_restart_keeps_weights_and_the_best():
     assert s.current_key == (ev.n_hard_unsat, ev.cost)
 
 
+def test_smoothing_without_hard_clauses_follows_the_number_of_clauses():
+    """Weighted formulas without hard clauses smooth with probability 3 / clauses, within
+    [1e-3, 1e-2] (a few hundred clauses want more smoothing than NuWLS's 1e-3); formulas with
+    hard clauses keep NuWLS's, and a given value wins."""
+    from polystep_sat.generate import random_weighted_maxsat
+
+    smoothing = lambda f, **p: ClauseWeightingSearch(f, seed=1, **p).settings["soft_smooth"]  # noqa: E731
+    assert smoothing(random_weighted_maxsat(40, ratio=5.0, seed=1)) == 1e-2            # 200 clauses
+    assert smoothing(random_weighted_maxsat(200, ratio=5.0, seed=1)) == pytest.approx(3 / 1000)
+    assert smoothing(random_weighted_maxsat(2000, ratio=5.0, seed=1)) == 1e-3          # 10,000 clauses
+    assert smoothing(random_weighted_maxsat(200, ratio=5.0, seed=1), soft_smooth=0.005) == 0.005
+    assert smoothing(random_weighted_partial(40, 50, 80, seed=1)) == 9.9e-7
+
+
 def test_unknown_parameter_is_refused():
     with pytest.raises(ValueError, match="unknown cwls parameters"):
         ClauseWeightingSearch(random_ksat(10, 4.0, seed=0), bogus=1)

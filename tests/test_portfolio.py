@@ -293,18 +293,58 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
             ctx.report(np.zeros(f.n_vars, dtype=bool), 0, cost)
         time.sleep(0.002)
     assert turns.share == 0.1  # idle SAT turns shrank its share to the floor
-    deadline = time.time() + 10
-    while turns.share < 0.5 and time.time() < deadline:   # now neither side finds anything...
-        turns.tick()
-        time.sleep(0.002)
-    assert turns.share == 0.5  # ...and the turns drift back to even
+
+    def drift(turns_to_watch=12):
+        """Ticks with nothing new on either side; the shares seen at each switch."""
+        seen = []
+        while len(seen) < turns_to_watch:
+            was = turns.sat_turn
+            turns.tick()
+            if turns.sat_turn != was:
+                seen.append(turns.share)
+            time.sleep(0.002)
+        return seen
+
+    assert max(drift()) == 0.25  # neither side finds anything: a side that never sent a better
+                                 # model drifts back only to idle_share, the search keeps the rest
     while not turns.sat_turn:
         turns.tick()
-    turns.tick(useful=True)    # a SAT turn that brings a better model...
+    turns.tick(useful=True)      # a SAT turn that raises the bound...
     while turns.sat_turn:
         turns.tick()
-    assert turns.share == 0.5  # ...earns its share back
+    assert turns.share == 0.5    # ...earns the next turn an even share...
+    assert max(drift()[2:]) == 0.25   # ...but the drift stays under idle_share
+    while not turns.sat_turn:
+        turns.tick()
+    turns.tick(useful=True, model=True)   # a SAT turn that brings a better model...
+    while turns.sat_turn:
+        turns.tick()
+    assert turns.share == 0.5
+    assert max(drift()) == 0.5   # ...and from then on the turns drift back to even
     turns.end()
+
+
+def test_on_one_core_the_first_try_counts_as_the_sat_sides_first_turn(monkeypatch):
+    """The first try runs the SAT side's first phases; the child's first turn only tops it up
+    to FIRST_TURN_SECONDS from when the first try began."""
+    from polystep_sat.portfolio.sharing import FIRST_TURN_SECONDS
+
+    monkeypatch.setattr(auto, "cores", lambda: 1)
+    firsts = []
+
+    def recording(side, ctx, first):
+        firsts.append(first)
+        return Turns(side, ctx, first=first)
+
+    def slow_first_try(formula, ctx):
+        time.sleep(0.8)
+        return False
+
+    monkeypatch.setattr(auto, "Turns", recording)
+    monkeypatch.setattr(auto, "first_try", slow_first_try)
+    r = solve(weighted_mis(60, seed=1), time_limit=4, seed=0)
+    assert r.info["sat_side_turns"] is True
+    assert firsts and 0.0 <= firsts[0] <= FIRST_TURN_SECONDS - 0.8
 
 
 def test_pinned_to_one_core_the_default_still_proves(monkeypatch, no_first_try):

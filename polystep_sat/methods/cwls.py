@@ -99,6 +99,17 @@ SETTINGS = {
     "unweighted": dict(bms=94, rdprob=0.007, rwprob=0.047, hard_smooth=0.0, soft_smooth=0.002,
                        h_inc=1, s_inc=1, soft_coef=397, soft_margin=550),
 }
+# On weighted formulas without hard clauses, a smoothing step lowers every satisfied clause above
+# its floor, a raise only the falsified ones; NuWLS's 1e-3 suits large formulas, where many are
+# falsified, but on a few hundred clauses weights smoothed that rarely pile up on the falsified
+# few. So the probability is SMOOTH_PER_CLAUSE / clauses, within the bounds. By flips, from a random
+# start (cwls alone, bench_hit_rate.py --params, benchmarks/results/cwls_smoothing_*.md): the Ramsey file of
+# real-dev (330 clauses), 8M flips, 232 on 17 of 20 seeds at 0.009 against 8 at 1e-3 (0.03: 2 of 20);
+# random weighted MAX-3-SAT, 300 / 100 variables (1,500 / 700 clauses), 200k flips, 16 seeds: mean
+# 36.6 against 41.1, 160.6 against 171.6; 3,000 to 300,000 variables kept 1e-3 (0.01 there: 126
+# against 108, 2,107 against 1,388, 23,038 against 18,662 in 4 s).
+WEIGHTED_SMOOTH_PER_CLAUSE = 3.0
+WEIGHTED_SMOOTH_BOUNDS = (1e-3, 1e-2)
 # A try ends after this many flips without a better hard-feasible point in it
 # (NuWLS's max_non_improve_flip); the next starts from a greedy assignment.
 STALL_FLIPS = 10_000_000
@@ -135,6 +146,13 @@ MIN_CHUNK_WORK = 10_000
 
 
 # ------------------------------------------------------------------ the search
+def weighted_smoothing(n_clauses: int) -> float:
+    """The soft smoothing probability on a weighted formula without hard clauses (see
+    WEIGHTED_SMOOTH_PER_CLAUSE)."""
+    lo, hi = WEIGHTED_SMOOTH_BOUNDS
+    return float(min(hi, max(lo, WEIGHTED_SMOOTH_PER_CLAUSE / max(1, n_clauses))))
+
+
 def _kind(formula, active_hard, soft_w) -> str:
     weighted = soft_w.size > 0 and bool(np.any(soft_w != soft_w[0]))
     return ("weighted" if weighted else "unweighted") + ("+hard" if active_hard.any() else "")
@@ -168,6 +186,8 @@ class ClauseWeightingSearch(LocalSearch):
         settings = dict(SETTINGS[self.kind], stall_flips=STALL_FLIPS, soft_batch=SOFT_BATCH,
                         weighting="nuwls-c" if self.kind == "weighted+hard" and soft_w.size <= NUWLS_C_MAX_SOFT
                         else "nuwls")
+        if self.kind == "weighted":
+            settings["soft_smooth"] = weighted_smoothing(s.n_active)
         if self.kind == "weighted+hard":
             lengths = np.diff(s.cptr)[~ha]
             if lengths.size and lengths.mean() > LONG_SOFT:
