@@ -28,12 +28,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FIELDS = ["file", "n_vars", "hard_clauses", "hard_literals", "read_s", "load_s", "us_per_clause", "load_mb",
+FIELDS = ["file", "solver", "n_vars", "hard_clauses", "hard_literals", "read_s", "load_s", "us_per_clause", "load_mb",
           "bytes_per_literal", "solve_s", "satisfiable", "peak_mb"]
 
 
-def measure(path: str) -> dict:
-    """One file, in this process (run it in a fresh one)."""
+def measure(path: str, solver: str = "cd19") -> dict:
+    """One file, in this process (run it in a fresh one); ``solver``: PySAT's name."""
     import resource
 
     import numpy as np
@@ -52,7 +52,7 @@ def measure(path: str) -> dict:
     read_s = time.perf_counter() - t
     hard = np.flatnonzero(f.hard)
     hard_literals = int((f.indptr[hard + 1] - f.indptr[hard]).sum())
-    with Solver(name="cd19") as s:
+    with Solver(name=solver) as s:
         r0, t = rss_mb(), time.perf_counter()
         load_chunks(s, formula_chunks(f.indptr, f.literals, hard), hard.size, float("inf"))
         load_s, load_mb = time.perf_counter() - t, rss_mb() - r0
@@ -60,7 +60,7 @@ def measure(path: str) -> dict:
         t = time.perf_counter()
         sat = s.solve()
         solve_s = time.perf_counter() - t
-    return dict(file=Path(path).name, n_vars=f.n_vars, hard_clauses=int(hard.size), hard_literals=hard_literals,
+    return dict(file=Path(path).name, solver=solver, n_vars=f.n_vars, hard_clauses=int(hard.size), hard_literals=hard_literals,
                 read_s=round(read_s, 2), load_s=round(load_s, 2),
                 us_per_clause=round(1e6 * load_s / max(hard.size, 1), 2), load_mb=round(load_mb),
                 bytes_per_literal=round(load_mb * 2**20 / max(hard_literals, 1), 1), solve_s=round(solve_s, 2),
@@ -71,26 +71,30 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*")
     ap.add_argument("--one", help=argparse.SUPPRESS)    # the child's job: one file, a JSON line out
+    ap.add_argument("--solvers", default="cd19", help="comma-separated PySAT solver names (cd19: CaDiCaL 1.9.5, "
+                    "m22: MiniSat 2.2, g4: Glucose 4, ...), each file with each")
     ap.add_argument("--out", default=str(HERE / "results" / "sat_load"))
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, args.solvers)))
         return 0
     rows = []
     for path in args.files:
-        done = subprocess.run([sys.executable, __file__, "--one", path], capture_output=True, text=True)
-        if done.returncode:
-            print(f"{path}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(rows[-1], flush=True)
+        for solver in args.solvers.split(","):
+            done = subprocess.run([sys.executable, __file__, "--one", path, "--solvers", solver],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                print(f"{path} ({solver}): failed\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(rows[-1], flush=True)
     out = Path(args.out)
     with open(out.with_suffix(".csv"), "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)
         w.writeheader()
         w.writerows(rows)
-    lines = ["# A model of the hard clauses on big formulas: PySAT's load into CaDiCaL", "",
-             f"Command: `python benchmarks/bench_sat_load.py {' '.join(args.files)}`  ",
+    lines = ["# A model of the hard clauses on big formulas: PySAT's load into a SAT solver", "",
+             "Command: `python " + " ".join([Path(sys.argv[0]).as_posix()] + sys.argv[1:]) + "`  ",
              f"Machine: {platform.machine()}, one process at a time; {time.strftime('%Y-%m-%d %H:%M')}", "",
              "| " + " | ".join(FIELDS) + " |", "|" + "---|" * len(FIELDS)]
     lines += ["| " + " | ".join(f"{r[k]:,}" if isinstance(r[k], int) and not isinstance(r[k], bool) else str(r[k])

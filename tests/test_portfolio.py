@@ -293,34 +293,17 @@ def test_a_sat_side_with_nothing_to_offer_steps_aside_on_one_core():
             ctx.report(np.zeros(f.n_vars, dtype=bool), 0, cost)
         time.sleep(0.002)
     assert turns.share == 0.1  # idle SAT turns shrank its share to the floor
-
-    def drift(turns_to_watch=12):
-        """Ticks with nothing new on either side; the shares seen at each switch."""
-        seen = []
-        while len(seen) < turns_to_watch:
-            was = turns.sat_turn
-            turns.tick()
-            if turns.sat_turn != was:
-                seen.append(turns.share)
-            time.sleep(0.002)
-        return seen
-
-    assert max(drift()) == 0.25  # neither side finds anything: a side that never sent a better
-                                 # model drifts back only to idle_share, the search keeps the rest
+    deadline = time.time() + 10
+    while turns.share < 0.5 and time.time() < deadline:   # now neither side finds anything...
+        turns.tick()
+        time.sleep(0.002)
+    assert turns.share == 0.5  # ...and the turns drift back to even
     while not turns.sat_turn:
         turns.tick()
-    turns.tick(useful=True)      # a SAT turn that raises the bound...
+    turns.tick(useful=True)    # a SAT turn that brings a better model...
     while turns.sat_turn:
         turns.tick()
-    assert turns.share == 0.5    # ...earns the next turn an even share...
-    assert max(drift()[2:]) == 0.25   # ...but the drift stays under idle_share
-    while not turns.sat_turn:
-        turns.tick()
-    turns.tick(useful=True, model=True)   # a SAT turn that brings a better model...
-    while turns.sat_turn:
-        turns.tick()
-    assert turns.share == 0.5
-    assert max(drift()) == 0.5   # ...and from then on the turns drift back to even
+    assert turns.share == 0.5  # ...earns its share back
     turns.end()
 
 

@@ -42,20 +42,13 @@ class Turns:
     neither side's turn brought anything, the share drifts back towards
     ``sat_share``: a search stuck in a local optimum does not keep the core
     from a SAT search that needs seconds a step (af-synthesis, one core, 60 s:
-    the SAT side's linear search ended at 118 on a tenth of the core). A SAT
-    side that has sent no better model since its first turn drifts back only
-    to ``idle_share``: the search then keeps most of the core, so the default
-    is no worse than the search alone with half the time (on the Ramsey file
-    of real-dev, RC2's bound stays at 20 against the search's 232, and an
-    even split left the search about what it has alone with half the time).
+    the SAT side's linear search ended at 118 on a tenth of the core).
     """
 
-    def __init__(self, side, ctx, first: float = FIRST_TURN_SECONDS, slice_seconds: float = 0.5, sat_share: float = 0.5,
-                 min_share: float = 0.1, idle_share: float = 0.25):
+    def __init__(self, side, ctx, first: float = FIRST_TURN_SECONDS, slice_seconds: float = 0.5,
+                 sat_share: float = 0.5, min_share: float = 0.1):
         self.side, self.ctx = side, ctx
         self.slice, self.start_share, self.min_share = slice_seconds, sat_share, min_share
-        self.idle_share = min(idle_share, sat_share)
-        self.ever_useful = False         # a SAT turn after the first brought a better model
         self.share = sat_share
         self.sat_turn = True
         self.useful = False              # the current SAT turn brought something
@@ -66,13 +59,9 @@ class Turns:
         self.first_turn = True
         self.last_useful = None          # in the first turn: when the SAT side last brought something
 
-    def tick(self, useful: bool = False, model: bool = False) -> None:
-        """``useful``: the SAT side brought something since the last tick (a better model:
-        ``model`` too, or a higher bound)."""
+    def tick(self, useful: bool = False) -> None:
         now = time.perf_counter()
         self.useful |= useful
-        if model and not self.first_turn:
-            self.ever_useful = True
         if self.first_turn:
             if useful:
                 self.last_useful = now
@@ -94,8 +83,7 @@ class Turns:
             elif self.search_useful:
                 self.share = max(self.min_share, self.share * 0.7)
             else:
-                ceiling = self.start_share if self.ever_useful else self.idle_share
-                self.share = max(self.min_share, min(ceiling, self.share / 0.7))
+                self.share = min(self.start_share, self.share / 0.7)
             self.useful = False
             self.key_at_switch = self.ctx.best_key
             self.side.pause()
@@ -135,11 +123,9 @@ def share(side, ctx, search_over, turns=None) -> None:
     sent, last_send = None, 0.0
     try:
         while not search_over.is_set() and not ctx.stopped():
-            useful = model = False       # a better model or a higher bound; a better model
+            useful = False               # a better model or a higher bound
             for kind, cost, a in side.messages(0.05):
-                brought = take_claim(formula, ctx, kind, cost, a)
-                useful |= brought
-                model |= brought and kind == "model"
+                useful |= take_claim(formula, ctx, kind, cost, a)
                 if kind == "opt" and ctx.proven_cost is not None:
                     return
             if side.finished:
@@ -151,7 +137,7 @@ def share(side, ctx, search_over, turns=None) -> None:
                 side.send_incumbent(key[1], ctx.best_assignment)
                 sent, last_send = key[1], now
             if turns is not None:
-                turns.tick(useful, model)
+                turns.tick(useful)
     finally:
         if turns is not None:
             turns.end()
