@@ -100,14 +100,14 @@ SETTINGS = {
                        h_inc=1, s_inc=1, soft_coef=397, soft_margin=550),
 }
 # On weighted formulas without hard clauses, a smoothing step lowers every satisfied clause above
-# its floor, a raise only the falsified ones; NuWLS's 1e-3 suits large formulas, where many are
-# falsified, but on a few hundred clauses weights smoothed that rarely pile up on the falsified
-# few. So the probability is SMOOTH_PER_CLAUSE / clauses, within the bounds. By flips, from a random
-# start (cwls alone, bench_hit_rate.py --params, benchmarks/results/cwls_smoothing_*.md): the Ramsey file of
-# real-dev (330 clauses), 8M flips, 232 on 17 of 20 seeds at 0.009 against 8 at 1e-3 (0.03: 2 of 20);
-# random weighted MAX-3-SAT, 300 / 100 variables (1,500 / 700 clauses), 200k flips, 16 seeds: mean
-# 36.6 against 41.1, 160.6 against 171.6; 3,000 to 300,000 variables kept 1e-3 (0.01 there: 126
-# against 108, 2,107 against 1,388, 23,038 against 18,662 in 4 s).
+# its floor, a raise only the falsified ones; NuWLS's 1e-3 suits large formulas, but on a few
+# hundred clauses weights smoothed that rarely pile up on the falsified few. So the probability is
+# WEIGHTED_SMOOTH_PER_CLAUSE / clauses, within the bounds. By flips from a random start (cwls alone,
+# bench_hit_rate.py --params, benchmarks/results/cwls_smoothing_*.md): the Ramsey file of real-dev
+# (330 clauses), 8M flips, 232 on 17 of 20 seeds at 0.009 against 8 at 1e-3 (0.03: 2 of 20);
+# random weighted MAX-3-SAT, 100 / 300 variables (700 / 1,500 clauses), 200k flips, 16 seeds: mean
+# 160.6 against 171.6, 36.6 against 41.1 (tied at 10M flips); from 3,000 clauses on it is 1e-3
+# (3,000 variables, 10M flips: 0.01 gave 125.3 against 107.5).
 WEIGHTED_SMOOTH_PER_CLAUSE = 3.0
 WEIGHTED_SMOOTH_BOUNDS = (1e-3, 1e-2)
 # A try ends after this many flips without a better hard-feasible point in it
