@@ -60,8 +60,8 @@ def measure(path: str, solver: str = "cd19") -> dict:
         t = time.perf_counter()
         sat = s.solve()
         solve_s = time.perf_counter() - t
-    return dict(file=Path(path).name, solver=solver, n_vars=f.n_vars, hard_clauses=int(hard.size), hard_literals=hard_literals,
-                read_s=round(read_s, 2), load_s=round(load_s, 2),
+    return dict(file=Path(path).name, solver=solver, n_vars=f.n_vars, hard_clauses=int(hard.size),
+                hard_literals=hard_literals, read_s=round(read_s, 2), load_s=round(load_s, 2),
                 us_per_clause=round(1e6 * load_s / max(hard.size, 1), 2), load_mb=round(load_mb),
                 bytes_per_literal=round(load_mb * 2**20 / max(hard_literals, 1), 1), solve_s=round(solve_s, 2),
                 satisfiable=sat, peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
