@@ -344,7 +344,8 @@ def build_parser(command: str | None = None):
                         "exact: PySAT's RC2 alone (small instances)")
     s.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
                    help="wall-clock seconds from the start of the process, parse included (default 60)")
-    s.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    s.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
+                   help="seed of the random draws (a time-limited run still depends on the machine's speed)")
     s.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
     s.add_argument("--json", action="store_true", help="print the result as one JSON object instead")
     s.add_argument("--no-progress", action="store_true", help="no progress display on stderr")

@@ -48,7 +48,10 @@ def solve(cnf, method: str = DEFAULT_METHOD, *, time_limit: float | None = 10.0,
         "random" or "exact" (PySAT's RC2 alone; complete, for small instances).
     time_limit : wall-clock seconds from this call, reading ``cnf`` included
         (None: until the method stops by itself).
-    seed : makes the run reproducible on the CPU backend.
+    seed : with a work budget instead of a time limit (``time_limit=None`` and the
+        method's ``max_flips`` / ``max_steps`` / ...; for "auto" also ``exact=False``),
+        the same seed gives the same run on the CPU backend. Under a time limit the
+        answer also depends on how much work fits in the time.
     backend : "numpy" or "cupy".
     compute_optimum : also compute the exact optimum with RC2 (small
         instances) and report it in ``Result.optimum`` / ``Result.gap``.
