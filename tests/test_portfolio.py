@@ -379,15 +379,16 @@ def test_rc2_hardened_from_an_incumbent_proves_the_same_optimum_and_only_sound_b
 def test_rc2_in_weight_bands_proves_the_optimum_of_many_level_formulas(seed, monkeypatch):
     # 30-40 weight levels in bands of a factor 2, AtMost1 detection after the first level only
     # where it found something, and a time cap on minimisation (tiny here: cores kept as found)
+    import polystep_sat.portfolio.anytime_rc2 as anytime_rc2
     import polystep_sat.portfolio.sat_search as sat_search
     from polystep_sat.generate import many_level_partial
 
     if seed % 2:
-        monkeypatch.setattr(sat_search, "MINIMIZE_SECONDS_PER_CORE", 1e-4)
+        monkeypatch.setattr(anytime_rc2, "MINIMIZE_SECONDS_PER_CORE", 1e-4)
     f = many_level_partial(36, levels=30 + seed, seed=seed)
     want, _ = optimum(f, time_limit=30, stratified=True)   # PySAT's own RC2, a level per weight
     levels = []
-    real = sat_search._anytime_rc2
+    real = sat_search.anytime_rc2
 
     def counted(search):
         rc2 = real(search)
@@ -395,7 +396,7 @@ def test_rc2_in_weight_bands_proves_the_optimum_of_many_level_formulas(seed, mon
         rc2.next_level = lambda: (step(), levels.append(rc2.levl))
         return rc2
 
-    monkeypatch.setattr(sat_search, "_anytime_rc2", counted)
+    monkeypatch.setattr(sat_search, "anytime_rc2", counted)
     log = []
     search = SatSearch(f, lambda kind, cost, x: log.append((kind, cost, x)), core_share=1.0)
     assert search.core_guided(time.perf_counter() + 20)
@@ -417,13 +418,13 @@ def test_rc2_leaves_the_searchs_clauses_as_they_were():
 
 def test_core_minimisation_stops_once_it_has_been_tried_and_removed_nothing():
     # (Security test1 and test54: none of 405 and 265 minimisation calls removed a literal)
-    from polystep_sat.portfolio.sat_search import MINIMIZE_MIN_YIELD, MINIMIZE_TRIAL_SECONDS, _anytime_rc2
+    from polystep_sat.portfolio.anytime_rc2 import MINIMIZE_MIN_YIELD, MINIMIZE_TRIAL_SECONDS, anytime_rc2
 
     f = random_weighted_partial(40, 60, 120, seed=3)
     search = SatSearch(f, lambda kind, cost, x: None, core_share=1.0)
     for tried, removed, minimised in ((0.5, 0, False), (0.5, MINIMIZE_MIN_YIELD * 100 + 1, True),
                                       (MINIMIZE_TRIAL_SECONDS / 2, 0, True)):
-        rc2 = _anytime_rc2(search)
+        rc2 = anytime_rc2(search)
         calls = []
 
         def counted(assumptions=(), real=rc2._call_oracle, **kw):
@@ -459,7 +460,7 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
     """PySAT's SAT solvers answer None to a call cut by an interrupt still pending from
     before it; RC2's core exhaustion reads that as UNSAT and raises its cost. Once a stop is
     asked, ours raises RC2Stopped there instead."""
-    from polystep_sat.portfolio.sat_search import RC2Stopped, _anytime_rc2
+    from polystep_sat.portfolio.anytime_rc2 import RC2Stopped, anytime_rc2
 
     class CutOnceInterrupted:
         """A SAT solver whose calls are cut while an interrupt is pending (PySAT's on hard calls)."""
@@ -501,7 +502,7 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
 
     stopped = 0
     for k in range(1, 40):
-        ours = interrupted_in_a_core(_anytime_rc2(search), k)
+        ours = interrupted_in_a_core(anytime_rc2(search), k)
         try:
             ours.compute(expect_interrupt=True)
         except RC2Stopped:
@@ -512,11 +513,11 @@ def test_a_stop_during_core_exhaustion_leaves_rc2s_bound_as_it_was():
 
 @pytest.mark.parametrize("at", [0.05, 0.5, 1.5])
 def test_a_stop_ends_rc2_at_its_next_call_or_propagation(at):
-    from polystep_sat.portfolio.sat_search import RC2Stopped, _anytime_rc2
+    from polystep_sat.portfolio.anytime_rc2 import RC2Stopped, anytime_rc2
 
     f = weighted_mis(3000, seed=1)      # RC2 takes seconds here, AtMost1 detection 0.3 s of them
     search = SatSearch(f, lambda *a: None)
-    rc2 = _anytime_rc2(search)
+    rc2 = anytime_rc2(search)
     threading.Timer(at, rc2.interrupt).start()
     t0 = time.perf_counter()
     with pytest.raises(RC2Stopped):
